@@ -1,0 +1,68 @@
+"""System checks that refuse a dangerous configuration loudly (manage.py check, runserver)."""
+
+from django.conf import settings
+from django.core import checks
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+
+
+@checks.register(checks.Tags.security, deploy=False)
+def check_production_settings(app_configs, **kwargs):
+    if settings.DEBUG:
+        return []
+    errors = []
+    if settings.SECRET_KEY in ("", settings.DEV_SECRET_KEY):
+        errors.append(
+            checks.Error(
+                "SECRET_KEY is not set and DEBUG is off.",
+                hint="Set SECRET_KEY to a long random value (at least 50 characters).",
+                id="investigation.E001",
+            )
+        )
+    if not settings.FIELD_ENCRYPTION_KEYS:
+        errors.append(
+            checks.Error(
+                "FIELD_ENCRYPTION_KEYS is not set and DEBUG is off: source identities "
+                "could not be read or written.",
+                hint="Set FIELD_ENCRYPTION_KEYS (newest first, comma-separated); "
+                "make a key with: python manage.py generate_encryption_key",
+                id="investigation.E002",
+            )
+        )
+    if not settings.ALLOWED_HOSTS:
+        errors.append(
+            checks.Error(
+                "ALLOWED_HOSTS is not set and DEBUG is off.",
+                hint="Set ALLOWED_HOSTS to the host names Fieldbook is served on.",
+                id="investigation.E003",
+            )
+        )
+    return errors
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_debug_with_public_hosts(app_configs, **kwargs):
+    public_hosts = set(settings.ALLOWED_HOSTS) - LOCAL_HOSTS
+    if settings.DEBUG and public_hosts:
+        return [
+            checks.Error(
+                f"DEBUG is on while serving {', '.join(sorted(public_hosts))}: error pages "
+                "would show settings, requests and local variables.",
+                hint="Set DEBUG=false in production.",
+                id="investigation.E004",
+            )
+        ]
+    return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_celery_broker(app_configs, **kwargs):
+    if not settings.DEBUG and not settings.REDIS_URL:
+        return [
+            checks.Warning(
+                "REDIS_URL is not set: reminders and long exports run inside web requests.",
+                hint="Set REDIS_URL and run a Celery worker and beat (see the README).",
+                id="investigation.W001",
+            )
+        ]
+    return []

@@ -1,0 +1,292 @@
+"""Fieldbook settings: one file, every deployable value from the environment.
+
+Defaults make a fresh clone run (SQLite under var/, tasks inline when no broker).
+Production differences come from environment variables; see the README's table.
+"""
+
+import base64
+import binascii
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def env_str(name, default=""):
+    return os.environ.get(name, default).strip()
+
+
+def env_bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean: use true or false.")
+
+
+def env_int(name, default):
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
+
+
+def env_list(name, default=()):
+    value = os.environ.get(name)
+    if value is None:
+        return list(default)
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def parse_encryption_key(text):
+    """A key is 32 random bytes, written as urlsafe base64 (44 characters)."""
+    try:
+        key = base64.urlsafe_b64decode(text.encode("ascii"))
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS holds a key that is not base64.") from None
+    if len(key) != 32:
+        raise ImproperlyConfigured(
+            f"FIELD_ENCRYPTION_KEYS holds a {len(key)}-byte key; each key must be 32 bytes "
+            "(make one with: python manage.py generate_encryption_key)."
+        )
+    return key
+
+
+def env_encryption_keys(name, fallback_file):
+    texts = env_list(name)
+    if not texts and fallback_file.exists():
+        texts = [line.strip() for line in fallback_file.read_text().splitlines() if line.strip()]
+    return [parse_encryption_key(text) for text in texts]
+
+
+def parse_email_url(url):
+    """smtp://user:password@host:587?tls=true, smtps://..., console://, file:///path"""
+    parts = urlsplit(url)
+    options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    if parts.scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parts.scheme == "file":
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": unquote(parts.path),
+        }
+    if parts.scheme not in ("smtp", "smtps"):
+        raise ImproperlyConfigured(
+            f"EMAIL_URL scheme {parts.scheme!r} is not supported: use smtp, smtps, console or file."
+        )
+    try:
+        port = parts.port or (465 if parts.scheme == "smtps" else 25)
+    except ValueError:
+        raise ImproperlyConfigured("EMAIL_URL has a port that is not a number.") from None
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname or "localhost",
+        "EMAIL_PORT": port,
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_SSL": parts.scheme == "smtps",
+        "EMAIL_USE_TLS": options.get("tls", "").lower() in TRUE_WORDS,
+    }
+
+
+# Core -----------------------------------------------------------------------------------------
+
+DEBUG = env_bool("DEBUG", False)
+
+# A placeholder keeps development working; the system check investigation.E001 refuses it
+# whenever DEBUG is off, so it can never reach production.
+DEV_SECRET_KEY = "insecure-development-key-never-use-in-production"
+SECRET_KEY = env_str("SECRET_KEY") or DEV_SECRET_KEY
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "investigation.apps.FieldbookAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "leaflet",
+    "import_export",
+    "simple_history",
+    "django_celery_beat",
+    "investigation",
+    "events",
+    "sources",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "investigation.urls"
+WSGI_APPLICATION = "investigation.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database: SQLite under var/ by default, PostgreSQL in production (DATABASE_URL).
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'fieldbook.sqlite3'}",
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+# Uploaded files live outside any served directory; they are only ever served by a view that
+# checks permissions (there is deliberately no MEDIA_URL route).
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "private")
+
+# Sessions and security headers -------------------------------------------------------------
+
+SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if env_bool("BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS")
+
+# Source protection ---------------------------------------------------------------------------
+
+# Keys for identity fields: newest first, all tried when reading. Never derived from
+# SECRET_KEY and never stored in the database. `make run` writes a development key to
+# var/ (mode 600) when none is configured; that file is only read when DEBUG is on.
+DEV_ENCRYPTION_KEY_FILE = VAR_DIR / "field-encryption.key"
+FIELD_ENCRYPTION_KEYS = env_encryption_keys(
+    "FIELD_ENCRYPTION_KEYS", DEV_ENCRYPTION_KEY_FILE if DEBUG else Path("/nonexistent")
+)
+REQUIRE_2FA = env_bool("REQUIRE_2FA", not DEBUG)
+
+# Celery --------------------------------------------------------------------------------------
+
+REDIS_URL = env_str("REDIS_URL")
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+# Without a broker (development), tasks run inline so that a fresh clone works.
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = REDIS_URL or None
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_TIME_LIMIT = 10 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Longer than any task (time limit above), so a late-acknowledged task is not redelivered
+# while it is still running.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+CELERY_RESULT_EXPIRES = 24 * 60 * 60
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# Email ---------------------------------------------------------------------------------------
+
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Fieldbook <fieldbook@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if env_str("EMAIL_URL"):
+    globals().update(parse_email_url(env_str("EMAIL_URL")))
+elif env_str("EMAIL_BACKEND"):
+    EMAIL_BACKEND = env_str("EMAIL_BACKEND")
+else:
+    # Development: every email is written as a file under var/mail/ to be read, never sent.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+
+# Maps ----------------------------------------------------------------------------------------
+
+# A public tile server learns which villages a reporter looks at: point this at a
+# self-hosted tile server for sensitive work (see the README).
+LEAFLET_TILES_URL = env_str("LEAFLET_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+LEAFLET_TILES_ATTRIBUTION = env_str(
+    "LEAFLET_TILES_ATTRIBUTION", "&copy; OpenStreetMap contributors"
+)
+LEAFLET_CONFIG = {
+    "TILES": [("Map", LEAFLET_TILES_URL, {"attribution": LEAFLET_TILES_ATTRIBUTION})],
+    "DEFAULT_CENTER": (35.47, 44.39),
+    "DEFAULT_ZOOM": 8,
+    "MIN_ZOOM": 2,
+    "MAX_ZOOM": 18,
+    "RESET_VIEW": False,
+}
+
+# Logging -------------------------------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
