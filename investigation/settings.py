@@ -58,7 +58,9 @@ def parse_encryption_key(text):
     try:
         key = base64.urlsafe_b64decode(text.encode("ascii"))
     except (binascii.Error, ValueError, UnicodeEncodeError):
-        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS holds a key that is not base64.") from None
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS holds a key that is not base64."
+        ) from None
     if len(key) != 32:
         raise ImproperlyConfigured(
             f"FIELD_ENCRYPTION_KEYS holds a {len(key)}-byte key; each key must be 32 bytes "
@@ -165,6 +167,8 @@ TEMPLATES = [
 ]
 
 # Database: SQLite under var/ by default, PostgreSQL in production (DATABASE_URL).
+if not env_str("DATABASE_URL"):
+    VAR_DIR.mkdir(mode=0o700, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'fieldbook.sqlite3'}",
@@ -173,6 +177,8 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = ["investigation.backends.MembershipRoleBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

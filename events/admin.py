@@ -1,0 +1,85 @@
+from django.contrib import admin
+from django.db.models import Count
+
+from events.models import Actor, Event, EventActor, Location
+from investigation.admin import SCOPED_FILTER, ScopedAdmin, ScopedTabularInline
+from investigation.models import EDITING_ROLES, has_role_in
+
+
+@admin.register(Location)
+class LocationAdmin(ScopedAdmin):
+    list_display = ["name", "admin2", "admin1", "latitude", "longitude", "geo_precision"]
+    list_filter = [("investigation", SCOPED_FILTER), "geo_precision", "admin1", "admin2"]
+    search_fields = ["name", "admin1", "admin2", "admin3"]
+    fieldsets = [
+        (None, {"fields": ["investigation", "name"]}),
+        ("Region", {"fields": ["admin1", "admin2", "admin3"]}),
+        ("Point", {"fields": ["latitude", "longitude", "geo_precision"]}),
+    ]
+
+
+@admin.register(Actor)
+class ActorAdmin(ScopedAdmin):
+    list_display = ["name", "kind", "event_count"]
+    list_filter = [("investigation", SCOPED_FILTER), "kind"]
+    search_fields = ["name", "description"]
+    fields = ["investigation", "name", "kind", "description"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(number_of_events=Count("event_actors"))
+
+    @admin.display(description="events", ordering="number_of_events")
+    def event_count(self, obj):
+        return obj.number_of_events
+
+
+class EventActorInline(ScopedTabularInline):
+    model = EventActor
+    autocomplete_fields = ["actor"]
+    verbose_name = "actor"
+    verbose_name_plural = "actors"
+
+
+@admin.register(Event)
+class EventAdmin(ScopedAdmin):
+    list_display = ["title", "when", "kind", "status", "location", "highlighted", "publishable"]
+    list_display_links = ["title"]
+    list_filter = [
+        ("investigation", SCOPED_FILTER),
+        "kind",
+        "status",
+        "date_precision",
+        "highlighted",
+        "publishable",
+        ("location__admin2", admin.AllValuesFieldListFilter),
+    ]
+    date_hierarchy = "date"
+    search_fields = ["title", "description", "location__name", "external_id"]
+    list_select_related = ["location"]
+    autocomplete_fields = ["location"]
+    inlines = [EventActorInline]
+    fieldsets = [
+        (None, {"fields": ["investigation", "kind", "title", "status"]}),
+        (
+            "When",
+            {
+                "fields": [("date", "date_precision"), "end_date"],
+                "description": "Enter what is known; lists, maps and exports show the date "
+                "only as precisely as its precision says.",
+            },
+        ),
+        ("Where", {"fields": ["location"]}),
+        ("What happened", {"fields": ["description", "fatalities"]}),
+        ("Editorial", {"fields": ["highlighted", "publishable"]}),
+        ("Imported data", {"fields": ["external_id"], "classes": ["collapse"]}),
+    ]
+
+    @admin.display(description="when", ordering="date")
+    def when(self, obj):
+        return obj.when
+
+    def get_readonly_fields(self, request, obj=None):
+        # Publication is an editor's decision, taken on an event that exists.
+        if obj is None or not has_role_in(request.user, obj.investigation_id, EDITING_ROLES):
+            return ["publishable"]
+        return []

@@ -1,0 +1,251 @@
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Count
+from django.http import Http404
+from django.utils import timezone
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from investigation.models import (
+    FollowUp,
+    Investigation,
+    Membership,
+    Role,
+    investigation_ids_for,
+    members_visible_to,
+)
+
+User = get_user_model()
+SCOPED_FILTER = admin.RelatedOnlyFieldListFilter
+
+
+class ScopedFieldsMixin:
+    """Every choice in a form (selects, autocompletes, inline rows) offers only rows of the
+    user's investigations, and people they work with."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs.setdefault("queryset", self.visible_choices(db_field, request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("queryset", self.visible_choices(db_field, request))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def visible_choices(self, db_field, request):
+        related = db_field.remote_field.model
+        if related is User:
+            return members_visible_to(request.user)
+        return related._default_manager.visible_to(request.user)
+
+
+class ScopedAdmin(ScopedFieldsMixin, SimpleHistoryAdmin):
+    """An admin whose lists, pages, searches, filters, autocompletes and history show only
+    rows of the user's investigations (Model.objects.visible_to). Anything else is a 404."""
+
+    view_on_site = False
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404("No such record in your investigations.")
+        return obj
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.get_object(request, unquote(object_id))
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self.get_object(request, unquote(object_id))
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        if "investigation" in initial:
+            return initial
+        latest = Membership.objects.filter(
+            user=request.user, investigation__status=Investigation.Status.ACTIVE
+        ).order_by("-created_at")
+        if latest.exists():
+            initial["investigation"] = latest.values_list("investigation_id", flat=True)[0]
+        return initial
+
+    def save_model(self, request, obj, form, change):
+        if not change and hasattr(obj, "created_by_id"):
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+class ScopedTabularInline(ScopedFieldsMixin, admin.TabularInline):
+    extra = 0
+
+
+class MembershipInline(ScopedTabularInline):
+    model = Membership
+    fields = ["user", "role", "created_at"]
+    readonly_fields = ["created_at"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = User.objects.filter(is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Investigation)
+class InvestigationAdmin(ScopedAdmin):
+    list_display = ["title", "status", "member_count", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["title", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    fields = ["title", "slug", "status", "summary"]
+    inlines = [MembershipInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(number_of_members=Count("memberships"))
+
+    @admin.display(description="members", ordering="number_of_members")
+    def member_count(self, obj):
+        return obj.number_of_members
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None or request.user.is_superuser:
+            return super().has_change_permission(request, obj)
+        return (
+            super().has_change_permission(request, obj) and obj.role_of(request.user) == Role.ADMIN
+        )
+
+
+@admin.register(Membership)
+class MembershipAdmin(ScopedAdmin):
+    list_display = ["user", "investigation", "role", "created_at"]
+    list_filter = [("investigation", SCOPED_FILTER), "role"]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+    list_select_related = ["user", "investigation"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = User.objects.filter(is_active=True)
+        if db_field.name == "investigation":
+            kwargs["queryset"] = Investigation.objects.visible_to(request.user, [Role.ADMIN])
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self.administers(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self.administers(request, obj)
+
+    def administers(self, request, obj):
+        """Only an investigation's admins manage its members."""
+        if obj is None or request.user.is_superuser:
+            return True
+        return obj.investigation.role_of(request.user) == Role.ADMIN
+
+
+def mark_done(modeladmin, request, queryset):
+    updated = queryset.filter(status=FollowUp.Status.OPEN).update(
+        status=FollowUp.Status.DONE, updated_at=timezone.now()
+    )
+    modeladmin.message_user(request, f"{updated} follow-up(s) marked done.", messages.SUCCESS)
+
+
+mark_done.short_description = "Mark selected follow-ups done"
+mark_done.allowed_permissions = ["change"]
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(ScopedAdmin):
+    list_display = ["title", "due", "assignee", "status", "priority", "linked_to"]
+    list_filter = [
+        "status",
+        "priority",
+        ("assignee", SCOPED_FILTER),
+        ("investigation", SCOPED_FILTER),
+    ]
+    date_hierarchy = "due_at"
+    search_fields = ["title", "notes"]
+    list_select_related = ["assignee", "event", "source", "interview"]
+    autocomplete_fields = ["event", "source", "interview"]
+    actions = [mark_done]
+    fieldsets = [
+        (None, {"fields": ["investigation", "title", "notes"]}),
+        ("When and who", {"fields": ["due_at", "assignee", "priority", "status"]}),
+        ("About", {"fields": ["event", "source", "interview"]}),
+    ]
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("assignee", request.user.pk)
+        initial.setdefault("due_at", timezone.now() + timezone.timedelta(days=7))
+        return initial
+
+    @admin.display(description="due", ordering="due_at")
+    def due(self, obj):
+        when = timezone.localtime(obj.due_at).strftime("%d %b %Y %H:%M")
+        if obj.is_overdue():
+            return format_html('<strong class="fieldbook-overdue">{} (overdue)</strong>', when)
+        return when
+
+    @admin.display(description="about")
+    def linked_to(self, obj):
+        return obj.source or obj.event or obj.interview or "—"
+
+
+class FieldbookUserAdmin(UserAdmin):
+    """People: Admins see the members of their investigations and new, unassigned accounts;
+    only superusers grant superuser status, groups or individual permissions."""
+
+    member_fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("Person", {"fields": ["first_name", "last_name", "email"]}),
+        ("Access", {"fields": ["is_active", "is_staff", "last_login", "date_joined"]}),
+    ]
+
+    def get_queryset(self, request):
+        users = super().get_queryset(request)
+        if request.user.is_superuser:
+            return users
+        colleagues = users.filter(
+            memberships__investigation__in=investigation_ids_for(request.user)
+        )
+        unassigned = users.filter(memberships=None)
+        return (colleagues | unassigned).filter(is_superuser=False).distinct()
+
+    def has_change_permission(self, request, obj=None):
+        """An Admin changes (and resets passwords of) only people who work solely in
+        investigations that Admin administers: otherwise a password reset would open
+        another investigation's compartment."""
+        allowed = super().has_change_permission(request, obj)
+        if obj is None or request.user.is_superuser or not allowed:
+            return allowed
+        administered = set(
+            investigation_ids_for(request.user, [Role.ADMIN]).values_list(
+                "investigation_id", flat=True
+            )
+        )
+        theirs = set(obj.memberships.values_list("investigation_id", flat=True))
+        return theirs <= administered
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None or request.user.is_superuser:
+            return super().get_fieldsets(request, obj)
+        return self.member_fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        return ["last_login", "date_joined"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.is_staff = True  # every Fieldbook user works in the admin
+        super().save_model(request, obj, form, change)
+
+
+admin.site.unregister(User)
+admin.site.register(User, FieldbookUserAdmin)

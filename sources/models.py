@@ -1,0 +1,313 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from investigation.models import (
+    EDITING_ROLES,
+    Investigation,
+    ScopedQuerySet,
+    has_role_in,
+    validate_same_investigation,
+)
+
+# Neutral words: a codename must say nothing about the person, their job or their place.
+CODENAME_FIRST_WORDS = (
+    "amber azure birch cedar cobalt coral crimson dusk ember fern flint frost garnet granite "
+    "hazel indigo ivory jade juniper lapis linen maple marble meadow misty moss ochre olive "
+    "onyx opal pearl pine quartz russet saffron sage silver slate sorrel tawny teal topaz "
+    "umber velvet willow"
+).split()
+CODENAME_SECOND_WORDS = (
+    "anchor arrow badger beacon bramble canyon comet compass condor cricket falcon finch "
+    "harbor hawk heron ibex kestrel lantern lark lynx magpie marten meteor otter owl pebble "
+    "pelican plover quill raven robin sparrow starling swift thistle tiller vireo walrus "
+    "wren yarrow"
+).split()
+
+
+def generate_codename():
+    """Two neutral words and a number ("Amber Heron 47"), unused so far."""
+    while True:
+        codename = "{} {} {}".format(
+            secrets.choice(CODENAME_FIRST_WORDS).title(),
+            secrets.choice(CODENAME_SECOND_WORDS).title(),
+            secrets.randbelow(90) + 10,
+        )
+        if not Source.objects.filter(codename=codename).exists():
+            return codename
+
+
+class SourceQuerySet(ScopedQuerySet):
+    def awaiting_review(self):
+        return self.filter(review_status=Source.ReviewStatus.PENDING)
+
+
+class Source(models.Model):
+    class Category(models.TextChoices):
+        MILITARY = "military", "Military or security forces"
+        INTELLIGENCE = "intelligence", "Intelligence"
+        OFFICIAL = "official", "Official"
+        COALITION = "coalition", "Coalition official"
+        CIVILIAN = "civilian", "Civilian"
+        EXPERT = "expert", "Expert or analyst"
+        DOCUMENT = "document", "Published document"
+        OTHER = "other", "Other"
+
+    class ProtectionLevel(models.TextChoices):
+        ON_RECORD = "on_record", "On the record"
+        BACKGROUND = "background", "Background"
+        ANONYMOUS = "anonymous", "Anonymous"
+        CONFIDENTIAL = "confidential", "Confidential"
+
+    class ReviewStatus(models.TextChoices):
+        PENDING = "pending", "Pending review"
+        CLEARED = "cleared", "Cleared"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+
+    investigation = models.ForeignKey(
+        Investigation, on_delete=models.CASCADE, related_name="sources"
+    )
+    codename = models.CharField(
+        max_length=60,
+        default=generate_codename,
+        help_text="Generated. Use only the codename in notes, follow-ups and conversations.",
+    )
+    description = models.CharField(
+        max_length=200,
+        help_text="Non-identifying: role and area only, e.g. 'intelligence officer, Hawija'. "
+        "Never a name, unit number, tribe or family detail.",
+    )
+    category = models.CharField(max_length=20, choices=Category, default=Category.OTHER)
+    protection_level = models.CharField(
+        max_length=20,
+        choices=ProtectionLevel,
+        default=ProtectionLevel.CONFIDENTIAL,
+        help_text="On the record: named in the story. Background: quoted by role, never "
+        "named. Anonymous: used without attribution beyond a vague description. "
+        "Confidential: never quoted; guides reporting only.",
+    )
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="handled_sources",
+        help_text="The reporter responsible for this source: the only reporter who may see "
+        "who they are.",
+    )
+    real_name = models.CharField(
+        "real name",
+        max_length=200,
+        blank=True,
+        help_text="Seen only by the handler and the investigation's editors.",
+    )
+    contact = models.TextField(
+        "contact details",
+        blank=True,
+        help_text="Phone numbers, handles, how to reach them safely.",
+    )
+    identifying_notes = models.TextField(
+        "identifying notes",
+        blank=True,
+        help_text="Anything that could identify them: unit, family, where they live.",
+    )
+    attribution_terms = models.CharField(
+        "attribution terms",
+        max_length=200,
+        blank=True,
+        help_text="Exactly how the story may refer to them, as agreed with them.",
+    )
+    review_status = models.CharField(
+        "protection review",
+        max_length=20,
+        choices=ReviewStatus,
+        default=ReviewStatus.PENDING,
+        help_text="An editor's review of how this source is protected. Nothing attributed "
+        "to the source is published until it is cleared.",
+    )
+    review_note = models.TextField("review note", blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_contact_at = models.DateField(
+        "last contact",
+        null=True,
+        blank=True,
+        help_text="When someone last heard from them; welfare checks are due after long silence.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Identity fields are never copied into the history table.
+    history = HistoricalRecords(excluded_fields=["real_name", "contact", "identifying_notes"])
+
+    objects = SourceQuerySet.as_manager()
+
+    IDENTITY_FIELDS = ("real_name", "contact", "identifying_notes")
+
+    class Meta:
+        ordering = ["codename"]
+        constraints = [
+            models.UniqueConstraint(fields=["codename"], name="sources_source_unique_codename"),
+        ]
+        indexes = [
+            # The editors' review queue on the admin home.
+            models.Index(fields=["investigation", "review_status"], name="source_review_idx"),
+        ]
+
+    def __str__(self):
+        return self.codename
+
+    def get_absolute_url(self):
+        return reverse("admin:sources_source_change", args=[self.pk])
+
+    def can_see_identity(self, user):
+        """Need to know: the handler and the investigation's editors, nobody else (not even
+        a superuser, whose account is for setup)."""
+        if user.is_active and user.pk == self.handler_id:
+            return True
+        return self.can_review(user)
+
+    def can_review(self, user):
+        return has_role_in(user, self.investigation_id, EDITING_ROLES)
+
+    def note_edit(self, changed_fields, user):
+        """After an edit: a review is stamped with who and when; a changed identity or
+        protection level needs a new review."""
+        changed = set(changed_fields)
+        if changed & {"review_status", "review_note"}:
+            self.reviewed_by, self.reviewed_at = user, timezone.now()
+        elif changed & {*self.IDENTITY_FIELDS, "protection_level"}:
+            self.review_status = self.ReviewStatus.PENDING
+
+
+class InterviewQuerySet(ScopedQuerySet):
+    pass
+
+
+class Interview(models.Model):
+    class Mode(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        PHONE = "phone", "Phone"
+        MESSAGING = "messaging", "Messaging app"
+        VIDEO = "video", "Video call"
+
+    investigation = models.ForeignKey(
+        Investigation, on_delete=models.CASCADE, related_name="interviews"
+    )
+    sources = models.ManyToManyField(
+        Source, through="InterviewSource", related_name="interviews", blank=True
+    )
+    interviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="interviews"
+    )
+    conducted_at = models.DateTimeField("when")
+    location = models.ForeignKey(
+        "events.Location",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="interviews",
+        help_text="Keep it coarse (the district or town, not the house): a precise place "
+        "can identify a source.",
+    )
+    mode = models.CharField(max_length=16, choices=Mode, default=Mode.IN_PERSON)
+    language = models.CharField(max_length=50, blank=True, help_text="e.g. Arabic, Kurdish.")
+    summary = models.TextField(
+        help_text="What was said, in your words. Refer to people by codename only."
+    )
+    field_notes = models.TextField("field notes", blank=True)
+    sensitive_notes = models.TextField(
+        "sensitive notes",
+        blank=True,
+        help_text="Anything that could expose a source. Seen only by the interviewer, the "
+        "sources' handlers and editors.",
+    )
+    events = models.ManyToManyField(
+        "events.Event", through="InterviewEvent", related_name="interviews", blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history = HistoricalRecords(excluded_fields=["sensitive_notes"])
+
+    objects = InterviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-conducted_at"]
+        indexes = [
+            # Admin lists and the admin home: an investigation's latest interviews.
+            models.Index(fields=["investigation", "conducted_at"], name="interview_recent_idx"),
+        ]
+
+    def __str__(self):
+        codenames = ", ".join(source.codename for source in self.sources.all()) or "no source"
+        return f"{self.conducted_at:%d %b %Y} · {codenames}"
+
+    def get_absolute_url(self):
+        return reverse("admin:sources_interview_change", args=[self.pk])
+
+    def can_see_sensitive_notes(self, user):
+        """The interviewer, the handlers of its sources and the investigation's editors."""
+        if user.is_active and user.pk == self.interviewer_id:
+            return True
+        if self.pk and self.sources.filter(handler_id=user.pk).exists():
+            return True
+        return has_role_in(user, self.investigation_id, EDITING_ROLES)
+
+    def clean(self):
+        validate_same_investigation(self, "location")
+
+
+class InterviewSource(models.Model):
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE)
+    source = models.ForeignKey(Source, on_delete=models.PROTECT)
+
+    class Meta:
+        verbose_name = "source interviewed"
+        verbose_name_plural = "sources interviewed"
+        constraints = [
+            models.UniqueConstraint(fields=["interview", "source"], name="sources_interview_once"),
+        ]
+
+    def __str__(self):
+        return str(self.source)
+
+    def clean(self):
+        interview = getattr(self, "interview", None)
+        if interview is not None:
+            validate_same_investigation(self, "source", investigation_id=interview.investigation_id)
+
+
+class InterviewEvent(models.Model):
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE)
+    event = models.ForeignKey("events.Event", on_delete=models.CASCADE)
+
+    class Meta:
+        verbose_name = "event discussed"
+        verbose_name_plural = "events discussed"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["interview", "event"], name="sources_interview_event_once"
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.event)
+
+    def clean(self):
+        interview = getattr(self, "interview", None)
+        if interview is not None:
+            validate_same_investigation(self, "event", investigation_id=interview.investigation_id)
