@@ -26,7 +26,8 @@ class ActorAdmin(ScopedAdmin):
     fields = ["investigation", "name", "kind", "description"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(number_of_events=Count("event_actors"))
+        actors = super().get_queryset(request).annotate(number_of_events=Count("event_actors"))
+        return actors.order_by("name")  # Meta.ordering does not apply to grouped queries
 
     @admin.display(description="events", ordering="number_of_events")
     def event_count(self, obj):
