@@ -34,6 +34,24 @@ class ActorAdmin(ScopedAdmin):
         return obj.number_of_events
 
 
+class DistrictFilter(admin.SimpleListFilter):
+    """Districts of the user's own places (Django's AllValuesFieldListFilter would list the
+    districts of every investigation)."""
+
+    title = "district"
+    parameter_name = "district"
+
+    def lookups(self, request, model_admin):
+        places = Location.objects.visible_to(request.user).exclude(admin2="")
+        districts = places.order_by("admin2").values_list("admin2", flat=True).distinct()
+        return [(district, district) for district in districts]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(location__admin2=self.value())
+        return queryset
+
+
 class EventActorInline(ScopedTabularInline):
     model = EventActor
     autocomplete_fields = ["actor"]
@@ -52,7 +70,7 @@ class EventAdmin(ScopedAdmin):
         "date_precision",
         "highlighted",
         "publishable",
-        ("location__admin2", admin.AllValuesFieldListFilter),
+        DistrictFilter,
     ]
     date_hierarchy = "date"
     search_fields = ["title", "description", "location__name", "external_id"]

@@ -184,7 +184,7 @@ class Event(models.Model):
         null=True, blank=True, help_text="Only for events that lasted several days."
     )
     location = models.ForeignKey(
-        Location, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+        Location, null=True, blank=True, on_delete=models.RESTRICT, related_name="events"
     )
     actors = models.ManyToManyField(Actor, through="EventActor", related_name="events", blank=True)
     fatalities = models.PositiveIntegerField(
@@ -261,7 +261,7 @@ class EventActor(models.Model):
         ASSOCIATED = "associated", "Associated"
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="event_actors")
-    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="event_actors")
+    actor = models.ForeignKey(Actor, on_delete=models.RESTRICT, related_name="event_actors")
     role = models.CharField(
         max_length=16,
         choices=Role,

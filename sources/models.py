@@ -216,7 +216,7 @@ class Interview(models.Model):
         "events.Location",
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         related_name="interviews",
         help_text="Keep it coarse (the district or town, not the house): a precise place "
         "can identify a source.",
@@ -273,7 +273,7 @@ class Interview(models.Model):
 
 class InterviewSource(models.Model):
     interview = models.ForeignKey(Interview, on_delete=models.CASCADE)
-    source = models.ForeignKey(Source, on_delete=models.PROTECT)
+    source = models.ForeignKey(Source, on_delete=models.RESTRICT)
 
     class Meta:
         verbose_name = "source interviewed"

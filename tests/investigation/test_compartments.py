@@ -149,6 +149,15 @@ def test_filter_choices_name_only_the_users_investigations(client, cast, two_des
     assert two_desks["theirs"]["investigation"].title not in page
 
 
+def test_the_district_filter_names_only_districts_of_the_users_places(client, cast, two_desks):
+    make_location(two_desks["theirs"]["investigation"], admin2="Basra-district")
+    make_location(two_desks["ours"]["investigation"], admin2="Dibis-district")
+    client.force_login(cast["reporter"])
+    page = client.get("/admin/events/event/").content.decode()
+    assert "Dibis-district" in page
+    assert "Basra-district" not in page
+
+
 def test_form_choices_offer_only_rows_and_people_of_the_users_investigations(
     client, cast, two_desks
 ):
