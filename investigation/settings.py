@@ -112,7 +112,7 @@ DEBUG = env_bool("DEBUG", False)
 
 # A placeholder keeps development working; the system check investigation.E001 refuses it
 # whenever DEBUG is off, so it can never reach production.
-DEV_SECRET_KEY = "insecure-development-key-never-use-in-production"
+DEV_SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105
 SECRET_KEY = env_str("SECRET_KEY") or DEV_SECRET_KEY
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])

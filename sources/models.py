@@ -32,11 +32,9 @@ CODENAME_SECOND_WORDS = (
 def generate_codename():
     """Two neutral words and a number ("Amber Heron 47"), unused so far."""
     while True:
-        codename = "{} {} {}".format(
-            secrets.choice(CODENAME_FIRST_WORDS).title(),
-            secrets.choice(CODENAME_SECOND_WORDS).title(),
-            secrets.randbelow(90) + 10,
-        )
+        first = secrets.choice(CODENAME_FIRST_WORDS).title()
+        second = secrets.choice(CODENAME_SECOND_WORDS).title()
+        codename = f"{first} {second} {secrets.randbelow(90) + 10}"
         if not Source.objects.filter(codename=codename).exists():
             return codename
 
