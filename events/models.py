@@ -1,8 +1,9 @@
 import datetime
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -145,6 +146,15 @@ class Actor(models.Model):
 class EventQuerySet(ScopedQuerySet):
     def highlighted(self):
         return self.filter(highlighted=True)
+
+    def publishable(self):
+        """Events an editor marked publishable, except those that rest only on sources whose
+        protection review is not cleared (an event no interview speaks about rests on
+        public reporting and stays in)."""
+        InterviewSource = apps.get_model("sources", "InterviewSource")
+        sources = InterviewSource.objects.filter(interview__events=OuterRef("pk"))
+        cleared = sources.filter(source__review_status="cleared")
+        return self.filter(publishable=True).filter(~Exists(sources) | Exists(cleared))
 
 
 class Event(models.Model):

@@ -261,6 +261,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # Email ---------------------------------------------------------------------------------------
 
+# Where links in emails point (reminders, alerts): the address people open Fieldbook at.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Fieldbook <fieldbook@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if env_str("EMAIL_URL"):

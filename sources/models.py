@@ -2,6 +2,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -13,6 +14,7 @@ from investigation.models import (
     has_role_in,
     validate_same_investigation,
 )
+from sources.fields import EncryptedTextField
 
 # Neutral words: a codename must say nothing about the person, their job or their place.
 CODENAME_FIRST_WORDS = (
@@ -42,6 +44,10 @@ def generate_codename():
 class SourceQuerySet(ScopedQuerySet):
     def awaiting_review(self):
         return self.filter(review_status=Source.ReviewStatus.PENDING)
+
+    def publishable(self):
+        """Only sources whose protection review is cleared may be attributed in print."""
+        return self.filter(review_status=Source.ReviewStatus.CLEARED)
 
 
 class Source(models.Model):
@@ -95,20 +101,13 @@ class Source(models.Model):
         help_text="The reporter responsible for this source: the only reporter who may see "
         "who they are.",
     )
-    real_name = models.CharField(
-        "real name",
-        max_length=200,
-        blank=True,
-        help_text="Seen only by the handler and the investigation's editors.",
+    # Identity: encrypted at rest, edited and read only through the reveal view.
+    real_name = EncryptedTextField("real name")
+    contact = EncryptedTextField(
+        "contact details", help_text="Phone numbers, handles, how to reach them safely."
     )
-    contact = models.TextField(
-        "contact details",
-        blank=True,
-        help_text="Phone numbers, handles, how to reach them safely.",
-    )
-    identifying_notes = models.TextField(
+    identifying_notes = EncryptedTextField(
         "identifying notes",
-        blank=True,
         help_text="Anything that could identify them: unit, family, where they live.",
     )
     attribution_terms = models.CharField(
@@ -190,7 +189,12 @@ class Source(models.Model):
 
 
 class InterviewQuerySet(ScopedQuerySet):
-    pass
+    def publishable(self):
+        """Interviews every one of whose sources is cleared."""
+        uncleared = InterviewSource.objects.filter(interview=OuterRef("pk")).exclude(
+            source__review_status=Source.ReviewStatus.CLEARED
+        )
+        return self.exclude(Exists(uncleared))
 
 
 class Interview(models.Model):
@@ -225,11 +229,10 @@ class Interview(models.Model):
         help_text="What was said, in your words. Refer to people by codename only."
     )
     field_notes = models.TextField("field notes", blank=True)
-    sensitive_notes = models.TextField(
+    sensitive_notes = EncryptedTextField(
         "sensitive notes",
-        blank=True,
-        help_text="Anything that could expose a source. Seen only by the interviewer, the "
-        "sources' handlers and editors.",
+        help_text="Anything that could expose a source. Encrypted; seen only by the "
+        "interviewer, the sources' handlers and editors.",
     )
     events = models.ManyToManyField(
         "events.Event", through="InterviewEvent", related_name="interviews", blank=True
@@ -309,3 +312,44 @@ class InterviewEvent(models.Model):
         interview = getattr(self, "interview", None)
         if interview is not None:
             validate_same_investigation(self, "event", investigation_id=interview.investigation_id)
+
+
+class IdentityAccessQuerySet(ScopedQuerySet):
+    investigation_field = "source__investigation"
+
+    def since(self, moment):
+        return self.filter(at__gte=moment)
+
+
+class IdentityAccess(models.Model):
+    """One row each time someone reads, changes or erases a source's identity. Append-only:
+    the admin offers no add, change or delete, and no code path updates a row."""
+
+    class Action(models.TextChoices):
+        REVEAL = "reveal", "Revealed"
+        EDIT = "edit", "Changed"
+        ERASE = "erase", "Erased"
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="identity_accesses")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="identity_accesses"
+    )
+    action = models.CharField(max_length=8, choices=Action)
+    reason = models.TextField()
+    at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = IdentityAccessQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = "identity access"
+        verbose_name_plural = "identity access log"
+        indexes = [
+            # The burst alert: how many identities one person revealed in the last 24 hours.
+            models.Index(fields=["user", "action", "at"], name="identityaccess_burst_idx"),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.get_action_display()}: {self.source} by {self.user} at {self.at:%d %b %Y %H:%M}"
+        )

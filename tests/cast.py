@@ -44,3 +44,16 @@ def fast_password_hashing():
 
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def field_encryption_keys():
+    """A fresh key for the test run: tests never depend on a developer's var/ key file."""
+    import base64
+    import os
+
+    from django.test.utils import override_settings
+
+    key = os.urandom(32)
+    with override_settings(FIELD_ENCRYPTION_KEYS=[key]):
+        yield [base64.urlsafe_b64encode(key).decode()]

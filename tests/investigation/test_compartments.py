@@ -228,11 +228,14 @@ def test_a_reporter_does_not_see_the_identity_of_a_source_they_do_not_handle(
 
 
 @pytest.mark.parametrize("role", ["reporter", "editor"])
-def test_the_handler_and_editors_see_the_identity_fields(client, cast, investigation, role):
+def test_even_the_handler_and_editors_see_no_identity_without_a_reveal(
+    client, cast, investigation, role
+):
     source = make_source(investigation, cast["reporter"], real_name="Known Canary Name")
     client.force_login(cast[role])
     page = client.get(f"/admin/sources/source/{source.pk}/change/").content.decode()
-    assert "Known Canary Name" in page
+    assert "Known Canary Name" not in page
+    assert "Reveal identity" in page
 
 
 def test_saving_a_source_as_a_non_handler_keeps_its_identity(client, cast, investigation):
@@ -252,5 +255,5 @@ def test_saving_a_source_as_a_non_handler_keeps_its_identity(client, cast, inves
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     source.refresh_from_db()
-    assert source.real_name == "Kept Name"
+    assert source.real_name.reveal() == "Kept Name"
     assert source.description == "farmer, Hawija district"

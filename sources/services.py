@@ -1,0 +1,113 @@
+"""Source-protection workflows: revealing, changing and erasing identities, always logged."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
+
+from investigation.models import EDITING_ROLES, Membership
+from sources.models import IdentityAccess, Source
+
+REVEAL_BURST_LIMIT = 5
+REVEAL_BURST_WINDOW = timedelta(hours=24)
+MINIMUM_REASON_LENGTH = 10
+
+
+def check_reason(reason):
+    if len((reason or "").strip()) < MINIMUM_REASON_LENGTH:
+        raise PermissionDenied("Say why you need to see who this is (a sentence).")
+
+
+@sensitive_variables("identity")
+def identity_reveal(*, source, user, reason):
+    """The identity in plain text for someone who needs to know, with the read logged."""
+    if not source.can_see_identity(user):
+        raise PermissionDenied("Only the handler and the investigation's editors see identities.")
+    check_reason(reason)
+    identity = {name: getattr(source, name).reveal() for name in Source.IDENTITY_FIELDS}
+    IdentityAccess.objects.create(
+        source=source, user=user, action=IdentityAccess.Action.REVEAL, reason=reason.strip()
+    )
+    if reveal_burst_crossed(user=user, source=source):
+        from sources.tasks import notify_reveal_burst
+
+        notify_reveal_burst.delay_on_commit(user.pk, source.investigation_id)
+    return identity
+
+
+@sensitive_variables("values")
+def identity_update(*, source, user, reason, values):
+    """Change identity fields; the source goes back to protection review."""
+    if not source.can_see_identity(user):
+        raise PermissionDenied("Only the handler and the investigation's editors see identities.")
+    check_reason(reason)
+    changed = [name for name in Source.IDENTITY_FIELDS if name in values]
+    with transaction.atomic():
+        for name in changed:
+            setattr(source, name, values[name])
+        source.note_edit(changed, user)
+        source.save()
+        IdentityAccess.objects.create(
+            source=source, user=user, action=IdentityAccess.Action.EDIT, reason=reason.strip()
+        )
+
+
+def identity_erase(*, source, user, reason):
+    """Burn a source's identity: erase it (and its interviews' sensitive notes) for good,
+    keeping the codename and everything attributed to it."""
+    if not source.can_review(user):
+        raise PermissionDenied("Only the investigation's editors and admins erase identities.")
+    check_reason(reason)
+    with transaction.atomic():
+        for name in Source.IDENTITY_FIELDS:
+            setattr(source, name, "")
+        source.save()
+        for interview in source.interviews.all():
+            interview.sensitive_notes = ""
+            interview.save(update_fields=["sensitive_notes"])
+        IdentityAccess.objects.create(
+            source=source, user=user, action=IdentityAccess.Action.ERASE, reason=reason.strip()
+        )
+
+
+def reveal_burst_crossed(*, user, source):
+    """True on the reveal that takes one person past REVEAL_BURST_LIMIT distinct sources in
+    the window (once per crossing, so editors get one alert, not one per reveal)."""
+    window = IdentityAccess.objects.filter(
+        user=user,
+        action=IdentityAccess.Action.REVEAL,
+        at__gte=timezone.now() - REVEAL_BURST_WINDOW,
+    )
+    revealed = window.values("source").distinct().count()
+    repeat = window.filter(source=source).count() > 1
+    return revealed == REVEAL_BURST_LIMIT + 1 and not repeat
+
+
+def reveal_burst_notify(*, user_id, investigation_id):
+    """Email the investigation's editors: who revealed how many identities (codenames only)."""
+    accesses = IdentityAccess.objects.filter(
+        user_id=user_id,
+        action=IdentityAccess.Action.REVEAL,
+        at__gte=timezone.now() - REVEAL_BURST_WINDOW,
+    ).select_related("source", "user")
+    if not accesses:
+        return 0
+    person = accesses[0].user
+    codenames = sorted({access.source.codename for access in accesses})
+    editors = Membership.objects.filter(
+        investigation_id=investigation_id, role__in=EDITING_ROLES, user__is_active=True
+    ).exclude(user__email="")
+    recipients = [membership.user.email for membership in editors.select_related("user")]
+    log_url = settings.SITE_URL + reverse("admin:sources_identityaccess_changelist")
+    body = (
+        f"{person.get_username()} revealed the identities of {len(codenames)} sources in the "
+        f"last 24 hours: {', '.join(codenames)}.\n\nRead the access log: {log_url}?user__id__exact="
+        f"{person.pk}\n"
+    )
+    subject = f"[Fieldbook] {person.get_username()} revealed {len(codenames)} identities in 24 h"
+    return send_mail(subject, body, None, recipients)
