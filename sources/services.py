@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from investigation.models import EDITING_ROLES, Membership
+from sources.fields import current_keys, key_id
 from sources.models import IdentityAccess, Source
 
 REVEAL_BURST_LIMIT = 5
@@ -111,3 +112,44 @@ def reveal_burst_notify(*, user_id, investigation_id):
     )
     subject = f"[Fieldbook] {person.get_username()} revealed {len(codenames)} identities in 24 h"
     return send_mail(subject, body, None, recipients)
+
+
+def encrypted_columns():
+    """Every (model, field name) holding encrypted identity data."""
+    from sources.models import Interview
+
+    return [(Source, name) for name in Source.IDENTITY_FIELDS] + [(Interview, "sensitive_notes")]
+
+
+def identities_rotate(*, batch_size=500, progress=None):
+    """Re-encrypt every identity value under the newest key, in batches of committed work.
+
+    Rows already under the newest key are skipped, so an interrupted run resumes where it
+    stopped. Returns {column: (re-encrypted, already current)}.
+    """
+    newest = key_id(current_keys()[0])
+    report = {}
+    for model, name in encrypted_columns():
+        label = f"{model._meta.label_lower}.{name}"
+        report[label] = column_rotate(model, name, newest, batch_size, progress, label)
+    return report
+
+
+def column_rotate(model, name, newest, batch_size, progress, label):
+    rows = model._base_manager.exclude(**{name: ""}).order_by("pk")
+    total, rotated, current, last_pk = rows.count(), 0, 0, 0
+    while True:
+        batch = list(rows.filter(pk__gt=last_pk).values_list("pk", name)[:batch_size])
+        if not batch:
+            return rotated, current
+        stale = [(pk, sealed) for pk, sealed in batch if sealed.key_id != newest]
+        with transaction.atomic():
+            for pk, sealed in stale:
+                model._base_manager.filter(pk=pk).update(**{name: sealed.reveal()})
+        rotated, current, last_pk = (
+            rotated + len(stale),
+            current + len(batch) - len(stale),
+            batch[-1][0],
+        )
+        if progress:
+            progress(label, rotated + current, total)
