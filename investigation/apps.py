@@ -11,7 +11,12 @@ class InvestigationConfig(AppConfig):
     verbose_name = "Investigations"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
         from investigation import checks  # noqa: F401  (registers the system checks)
+        from investigation.middleware import stamp_login_time
+
+        user_logged_in.connect(stamp_login_time, dispatch_uid="investigation.stamp_login_time")
 
 
 class FieldbookAdminConfig(SimpleAdminConfig):

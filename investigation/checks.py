@@ -66,3 +66,35 @@ def check_celery_broker(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@checks.register(checks.Tags.security, deploy=False)
+def check_account_limits(app_configs, **kwargs):
+    # A zero would silently switch the protection off (a 0-minute lockout never locks).
+    limits = {
+        "LOGIN_LOCKOUT_MINUTES": settings.AXES_COOLOFF_TIME.total_seconds(),
+        "SESSION_IDLE_MINUTES": settings.SESSION_COOKIE_AGE,
+        "SESSION_MAX_HOURS": settings.SESSION_MAX_AGE,
+    }
+    return [
+        checks.Error(
+            f"{name} must be at least 1.",
+            hint=f"Unset {name} to use the default, or set a positive whole number.",
+            id="investigation.E005",
+        )
+        for name, seconds in limits.items()
+        if seconds <= 0
+    ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_two_factor(app_configs, **kwargs):
+    if not settings.DEBUG and not settings.REQUIRE_2FA:
+        return [
+            checks.Warning(
+                "REQUIRE_2FA is off: a stolen password alone opens source records.",
+                hint="Unset REQUIRE_2FA (it defaults to on when DEBUG is off).",
+                id="investigation.W002",
+            )
+        ]
+    return []

@@ -7,6 +7,7 @@ Production differences come from environment variables; see the README's table.
 import base64
 import binascii
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -146,6 +147,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "sources.middleware.IdentityKeyErrorMiddleware",
 ]
 
 ROOT_URLCONF = "investigation.urls"
@@ -178,8 +180,6 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTHENTICATION_BACKENDS = ["investigation.backends.MembershipRoleBackend"]
-
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -207,10 +207,13 @@ STORAGES = {
 # Uploaded files live outside any served directory; they are only ever served by a view that
 # checks permissions (there is deliberately no MEDIA_URL route).
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "private")
+# Attachments: the largest upload accepted (sources.services.attachment_sanitize). Uploads up
+# to that size stay in memory, so an original with its GPS and serials is never spooled to disk.
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 25) * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES + 1024 * 1024
 
 # Sessions and security headers -------------------------------------------------------------
 
-SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
@@ -225,6 +228,53 @@ if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SILENCED_SYSTEM_CHECKS = env_list("SILENCED_SYSTEM_CHECKS")
 
+# Accounts ------------------------------------------------------------------------------------
+
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "axes"]
+# Each reads what an earlier one set (the session, request.user, messages). Axes must stay
+# last: it turns a login flagged as locked out anywhere in the request into the lockout page.
+MIDDLEWARE += [
+    "django_otp.middleware.OTPMiddleware",
+    "investigation.middleware.SessionLimitMiddleware",
+    "investigation.middleware.TwoFactorMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+# Axes first: it refuses a locked-out account before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "investigation.backends.MembershipRoleBackend",
+]
+LOGIN_URL = "admin:login"
+
+# Every logged-in page needs a code from an authenticator app once per login
+# (investigation.middleware.TwoFactorMiddleware).
+REQUIRE_2FA = env_bool("REQUIRE_2FA", not DEBUG)
+OTP_TOTP_ISSUER = "Fieldbook"
+# Superusers reset a lost phone by deleting the device; nobody reads a secret back.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# The requirement is at most 5 failed logins per minute per account. Five failures lock the
+# account for LOGIN_LOCKOUT_MINUTES (15), which is stricter: 5 per 15 minutes. Counted by
+# username alone, so changing IP address does not help an attacker, and an unknown username is
+# locked exactly like a real one (the page does not tell them apart).
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "investigation.views.locked_out"
+# Failed re-authentications on the reveal page carry a reason: keep it out of axes' records.
+AXES_SENSITIVE_PARAMETERS = ["reason", "real_name", "contact", "identifying_notes"]
+# axes.W006 wants the IP address counted too. Per username, rotating IP, browser or cookies
+# gains an attacker nothing; per IP, a newsroom behind one address would lock all its staff out.
+SILENCED_SYSTEM_CHECKS += ["axes.W006"]
+
+# Idle timeout: the session expires SESSION_IDLE_MINUTES after it was last saved, and saving on
+# every request makes that "after the last request". The absolute limit counts from the login
+# (investigation.middleware.SessionLimitMiddleware), however active the session is.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_MAX_AGE = env_int("SESSION_MAX_HOURS", 12) * 60 * 60
+
 # Source protection ---------------------------------------------------------------------------
 
 # Keys for identity fields: newest first, all tried when reading. Never derived from
@@ -234,7 +284,6 @@ DEV_ENCRYPTION_KEY_FILE = VAR_DIR / "field-encryption.key"
 FIELD_ENCRYPTION_KEYS = env_encryption_keys(
     "FIELD_ENCRYPTION_KEYS", DEV_ENCRYPTION_KEY_FILE if DEBUG else Path("/nonexistent")
 )
-REQUIRE_2FA = env_bool("REQUIRE_2FA", not DEBUG)
 
 # Celery --------------------------------------------------------------------------------------
 

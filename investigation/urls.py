@@ -1,6 +1,8 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
+
+from investigation import views
 
 admin.site.site_header = "Fieldbook"
 admin.site.site_title = "Fieldbook"
@@ -9,4 +11,6 @@ admin.site.index_title = "Your investigations"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
+    path("sources/", include("sources.urls")),
+    path("account/two-factor/", views.two_factor, name="two_factor"),
 ]
