@@ -10,12 +10,20 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html
 from django.views.decorators.debug import sensitive_post_parameters
 
 from investigation.admin import SCOPED_FILTER, ScopedAdmin, ScopedTabularInline
 from investigation.models import EDITING_ROLES
-from sources.forms import IdentityForm, RevealForm
-from sources.models import IdentityAccess, Interview, InterviewEvent, InterviewSource, Source
+from sources.forms import AttachmentForm, IdentityForm, RevealForm
+from sources.models import (
+    Attachment,
+    IdentityAccess,
+    Interview,
+    InterviewEvent,
+    InterviewSource,
+    Source,
+)
 from sources.services import identity_reveal, identity_update
 
 REAUTHENTICATE_AFTER = timedelta(minutes=15)
@@ -254,6 +262,31 @@ class InterviewWithSensitiveNotesForm(forms.ModelForm):
             self.initial["sensitive_notes"] = self.instance.sensitive_notes.reveal()
 
 
+class AttachmentInline(ScopedTabularInline):
+    model = Attachment
+    form = AttachmentForm
+    fields = ["title", "file", "kind", "size", "sha256_original", "download"]
+    readonly_fields = ["kind", "size", "sha256_original", "download"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.uploaded_by = request.user  # the form class is made afresh per request
+        return formset
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if self.has_add_permission(request, obj) or self.has_change_permission(request, obj):
+            return fields
+        # Shown read-only, a file links to its URL, and attachments have none.
+        return [name for name in fields if name != "file"]
+
+    @admin.display(description="download")
+    def download(self, attachment):
+        if attachment.pk is None:
+            return "—"
+        return format_html('<a href="{}">Download</a>', attachment.get_download_url())
+
+
 INTERVIEW_DETAILS = (
     None,
     {"fields": ["investigation", ("conducted_at", "mode"), "interviewer", "location", "language"]},
@@ -281,7 +314,7 @@ class InterviewAdmin(ScopedAdmin):
     search_fields = ["summary", "field_notes", "sources__codename", "language"]
     list_select_related = ["interviewer", "location"]
     autocomplete_fields = ["location"]
-    inlines = [InterviewSourceInline, InterviewEventInline]
+    inlines = [InterviewSourceInline, InterviewEventInline, AttachmentInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("sources")

@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib.auth import authenticate
+from django.core.files.base import ContentFile
 
-from sources.services import MINIMUM_REASON_LENGTH
+from sources.models import Attachment
+from sources.services import MINIMUM_REASON_LENGTH, attachment_sanitize
 
 
 class RevealForm(forms.Form):
@@ -45,3 +47,32 @@ class IdentityForm(forms.Form):
         min_length=MINIMUM_REASON_LENGTH,
         help_text="Logged. The source goes back to protection review.",
     )
+
+
+class AttachmentForm(forms.ModelForm):
+    """Stores an upload only as attachment_sanitize cleaned it. A stored file is never replaced
+    in place: a new file is a new row, so each row's fingerprints stay true."""
+
+    uploaded_by = None  # set per request by AttachmentInline.get_formset
+
+    class Meta:
+        model = Attachment
+        fields = ["title", "file"]
+        # A plain input: the admin's default widget links to the file's URL, and it has none.
+        widgets = {"file": forms.FileInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "file" in self.fields:  # not when shown read-only (AttachmentInline.get_fields)
+            self.fields["file"].disabled = not self.instance._state.adding
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if self.fields["file"].disabled:
+            return upload
+        cleaned = attachment_sanitize(upload=upload)
+        for name in ["kind", "content_type", "size", "sha256_original", "sha256_stored"]:
+            setattr(self.instance, name, getattr(cleaned, name))
+        self.instance.uploaded_by = self.uploaded_by
+        # What this returns is what gets stored: the cleaned bytes, never the upload itself.
+        return ContentFile(cleaned.content, name="attachment")

@@ -1,10 +1,14 @@
 import secrets
+import uuid
+from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from investigation.models import (
@@ -353,3 +357,120 @@ class IdentityAccess(models.Model):
         return (
             f"{self.get_action_display()}: {self.source} by {self.user} at {self.at:%d %b %Y %H:%M}"
         )
+
+
+class AttachmentStorage(FileSystemStorage):
+    """MEDIA_ROOT/attachments: private files, outside any served directory and without a URL.
+    They reach a browser only through sources.views.attachment_download."""
+
+    def __init__(self):
+        super().__init__(file_permissions_mode=0o600, directory_permissions_mode=0o700)
+
+    @property
+    def base_location(self):
+        # Read on every use, so that a changed MEDIA_ROOT (tests, deployments) is followed.
+        return Path(settings.MEDIA_ROOT) / "attachments"
+
+    def url(self, name):
+        raise ValueError("Attachments have no URL: link to Attachment.get_download_url().")
+
+
+def attachment_upload_to(attachment, filename):
+    """A random name: the uploaded file's own name ("Abu Ali, Hawija.jpg") can identify a source."""
+    return f"{uuid.uuid4()}.{attachment.EXTENSIONS[attachment.kind]}"
+
+
+class AttachmentQuerySet(ScopedQuerySet):
+    investigation_field = "interview__investigation"
+
+
+class Attachment(models.Model):
+    """A photo, document or recording from an interview, stored only after its metadata was
+    removed (sources.services.attachment_sanitize); the original is kept only as a hash."""
+
+    class Kind(models.TextChoices):
+        JPEG = "jpeg", "JPEG image"
+        PNG = "png", "PNG image"
+        WEBP = "webp", "WebP image"
+        PDF = "pdf", "PDF document"
+        MP3 = "mp3", "MP3 audio"
+        M4A = "m4a", "M4A audio"
+        OGG = "ogg", "Ogg audio"
+        TEXT = "text", "Plain text"
+
+    CONTENT_TYPES = {
+        Kind.JPEG: "image/jpeg",
+        Kind.PNG: "image/png",
+        Kind.WEBP: "image/webp",
+        Kind.PDF: "application/pdf",
+        Kind.MP3: "audio/mpeg",
+        Kind.M4A: "audio/mp4",
+        Kind.OGG: "audio/ogg",
+        Kind.TEXT: "text/plain; charset=utf-8",
+    }
+    EXTENSIONS = {
+        Kind.JPEG: "jpg",
+        Kind.PNG: "png",
+        Kind.WEBP: "webp",
+        Kind.PDF: "pdf",
+        Kind.MP3: "mp3",
+        Kind.M4A: "m4a",
+        Kind.OGG: "ogg",
+        Kind.TEXT: "txt",
+    }
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="attachments")
+    title = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Optional. Say what it is without saying who: no names, places, phone "
+        "numbers or dates that point to a source, in the title or in the file's name. The "
+        "uploaded file's name is thrown away.",
+    )
+    file = models.FileField(
+        storage=AttachmentStorage(),
+        upload_to=attachment_upload_to,
+        help_text="JPEG, PNG or WebP images, PDF, MP3, M4A or Ogg audio, or UTF-8 text. Location, "
+        "camera serial numbers, authors and tags are removed before the file is stored.",
+    )
+    kind = models.CharField(max_length=8, choices=Kind, editable=False)
+    content_type = models.CharField(max_length=100, editable=False)
+    size = models.PositiveBigIntegerField(
+        "size (bytes)", editable=False, help_text="Of the stored file, after cleaning."
+    )
+    sha256_original = models.CharField(
+        "SHA-256 of the original",
+        max_length=64,
+        editable=False,
+        help_text="Fingerprint of the file exactly as it was received, before its metadata was "
+        "removed: proves what was received without keeping a copy of it.",
+    )
+    sha256_stored = models.CharField(
+        "SHA-256 as stored",
+        max_length=64,
+        editable=False,
+        help_text="Fingerprint of the cleaned file as stored: shows it was not changed since.",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="attachments_uploaded",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AttachmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return self.title or f"{self.kind} attachment {self.pk}"
+
+    def get_download_url(self):
+        return reverse("sources:attachment_download", args=[self.pk])
+
+    def download_name(self):
+        """The downloaded file's name, made from the title: never a stored name or path."""
+        stem = slugify(self.title) or f"{self.kind}-attachment-{self.pk}"
+        return f"{stem}.{self.EXTENSIONS[self.kind]}"

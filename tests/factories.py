@@ -1,14 +1,16 @@
 """Plain factories: make_x(**overrides) returns a saved row with sensible defaults."""
 
 import datetime
+import hashlib
 import itertools
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from events.models import Actor, Event, EventActor, Location
 from investigation.models import FollowUp, Investigation, Membership, Role
-from sources.models import Interview, InterviewEvent, InterviewSource, Source
+from sources.models import Attachment, Interview, InterviewEvent, InterviewSource, Source
 
 sequence = itertools.count(1)
 
@@ -101,3 +103,18 @@ def make_follow_up(investigation, assignee, **overrides):
     return FollowUp.objects.create(
         investigation=investigation, assignee=assignee, **{**fields, **overrides}
     )
+
+
+def make_attachment(interview, uploaded_by, content=b"Notes from the call.\n", **overrides):
+    """A stored plain-text attachment (already clean: text carries no metadata)."""
+    digest = hashlib.sha256(content).hexdigest()
+    fields = {
+        "kind": Attachment.Kind.TEXT,
+        "content_type": Attachment.CONTENT_TYPES[Attachment.Kind.TEXT],
+        "size": len(content),
+        "sha256_original": digest,
+        "sha256_stored": digest,
+    }
+    attachment = Attachment(interview=interview, uploaded_by=uploaded_by, **{**fields, **overrides})
+    attachment.file.save("attachment", ContentFile(content))
+    return attachment
