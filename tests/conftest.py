@@ -216,9 +216,9 @@ class CeleryWorker:
 
 
 @pytest.fixture
-def celery_worker(request, redis_url, transactional_db, tmp_path):
+def celery_worker(request, redis_url, transactional_db, django_db_serialized_rollback, tmp_path):
     """A real worker on Redis, reading the test database: the test's rows must be committed
-    for the worker to see them, hence transactional_db."""
+    for the worker to see them, hence transactional_db (and a serialized rollback, see page)."""
     from django.db import connection
 
     from investigation import celery_app
@@ -355,8 +355,12 @@ def outside_requests():
 
 
 @pytest.fixture
-def page(request, browser, live_server, outside_requests):
-    """A fresh browser context on the live server that cannot reach the outside world."""
+def page(request, browser, live_server, django_db_serialized_rollback, outside_requests):
+    """A fresh browser context on the live server that cannot reach the outside world.
+
+    The live server needs committed rows, so these tests empty every table afterwards; the
+    serialized rollback puts back what migrations installed (the role groups and their
+    permissions), which the next test's people need."""
     context = browser.new_context(base_url=live_server.url, service_workers="block")
     context.route("**/*", lambda route: stay_on(live_server.url, route, outside_requests))
     page = context.new_page()
