@@ -164,11 +164,14 @@ def test_no_planted_identity_is_found_anywhere_after_every_workflow(
     assert response.status_code == 302, response.content.decode()[:3000]
 
     # Edit the ordinary fields, reveal, change the identity, review, search.
-    client.post(f"/admin/sources/source/{source.pk}/change/", admin_form(source, description="farmer"))
+    client.post(
+        f"/admin/sources/source/{source.pk}/change/", admin_form(source, description="farmer")
+    )
     identity_url = f"/admin/sources/source/{source.pk}/identity/"
-    assert CANARIES["real_name"] in client.post(
-        identity_url, {"reveal": "1", "reason": REASON}
-    ).content.decode()
+    assert (
+        CANARIES["real_name"]
+        in client.post(identity_url, {"reveal": "1", "reason": REASON}).content.decode()
+    )
     client.post(
         identity_url,
         {
@@ -231,9 +234,9 @@ def test_no_planted_identity_is_found_anywhere_after_every_workflow(
     interview = source.interviews.get()
     client.post(f"/admin/sources/interview/{interview.pk}/delete/", {"post": "yes"})
 
-    emails = "\n".join(
-        message.message().as_string() for message in mail.outbox
-    ) + "\n".join(path.read_text() for path in worker_mail.iterdir())
+    emails = "\n".join(message.message().as_string() for message in mail.outbox) + "\n".join(
+        path.read_text() for path in worker_mail.iterdir()
+    )
     found = [
         *hits(sql_dump(), "the SQL dump"),
         *hits(redis_keyspace(redis_url), "Redis"),

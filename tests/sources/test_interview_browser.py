@@ -74,9 +74,7 @@ def test_a_handler_reveals_an_identity_with_a_reason_in_the_browser(
     assert (access.user, access.source) == (cast["reporter"], source)
 
 
-def test_an_old_login_is_asked_for_the_password_before_a_reveal(
-    page, log_in, cast, investigation
-):
+def test_an_old_login_is_asked_for_the_password_before_a_reveal(page, log_in, cast, investigation):
     source = make_source(investigation, cast["reporter"], real_name="Guarded Canary")
     log_in(cast["reporter"])
     age_login(page, minutes=20)
