@@ -92,6 +92,11 @@ class SourceAdmin(ScopedAdmin):
 
     change_form_template = "admin/sources/source/change_form.html"
 
+    # The add form carries an identity: keep it out of error reports.
+    @method_decorator(sensitive_post_parameters(*Source.IDENTITY_FIELDS))
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return [SOURCE_DETAILS, SOURCE_IDENTITY]  # typed once, by whoever creates it
@@ -318,6 +323,10 @@ class InterviewAdmin(ScopedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("sources")
+
+    @method_decorator(sensitive_post_parameters("sensitive_notes"))
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_fieldsets(self, request, obj=None):
         if obj is None or obj.can_see_sensitive_notes(request.user):

@@ -251,3 +251,55 @@ def test_no_planted_identity_is_found_anywhere_after_every_workflow(
     assert "forced failure during a reveal" in emails  # the error email was sent
     assert source.codename in emails and source.codename in colleague_html
     assert "sources_identityaccess" in sql_dump() or "IdentityAccess" in sql_dump()
+
+
+SOURCE_ADD = {
+    "description": "farmer",
+    "category": "civilian",
+    "protection_level": "anonymous",
+    "interviewsource_set-TOTAL_FORMS": "0",
+    "interviewsource_set-INITIAL_FORMS": "0",
+}
+INTERVIEW_ADD = {
+    "conducted_at_0": "2019-03-02",
+    "conducted_at_1": "10:00:00",
+    "mode": "phone",
+    "summary": "Talked.",
+    **{
+        f"{prefix}-{name}": "0"
+        for prefix in ["interviewsource_set", "interviewevent_set", "attachments"]
+        for name in ["TOTAL_FORMS", "INITIAL_FORMS"]
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("url", "field", "data"),
+    [
+        ("/admin/sources/source/add/", "real_name", SOURCE_ADD),
+        ("/admin/sources/interview/add/", "sensitive_notes", INTERVIEW_ADD),
+    ],
+)
+def test_an_error_while_saving_an_identity_reports_no_identity(
+    client, cast, investigation, settings, monkeypatch, url, field, data
+):
+    """Django's error email lists the POST data; identity fields are hidden from it."""
+    from django.contrib import admin
+
+    settings.ADMINS = [("Ops", "ops@example.org")]
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("forced failure while saving")
+
+    monkeypatch.setattr(admin.ModelAdmin, "save_model", explode)
+    reporter = cast["reporter"]
+    client.force_login(reporter)
+    client.raise_request_exception = False
+    people = {"handler": reporter.pk, "interviewer": reporter.pk}
+    response = client.post(
+        url, {"investigation": investigation.pk, **people, **data, field: "Error Canary"}
+    )
+    assert response.status_code == 500
+    reports = "\n".join(message.message().as_string() for message in mail.outbox)
+    assert "forced failure while saving" in reports
+    assert "Error Canary" not in reports
