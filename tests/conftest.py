@@ -52,9 +52,23 @@ def pytest_collection_modifyitems(config, items):
         for fixture, marker in MARKER_BY_FIXTURE.items():
             if fixture in item.fixturenames:
                 item.add_marker(marker)
+        restore_migrated_rows_before(item)
     postgresql_only = [item for item in items if item.get_closest_marker("postgresql")]
     if postgresql_only and not on_postgresql():
         set_aside_postgresql_tests(config, items, postgresql_only)
+
+
+def restore_migrated_rows_before(item):
+    """Transactional tests (live server, worker, committed rows) empty every table when they
+    end. A serialized rollback puts back what the migrations installed (the role groups and
+    their permissions) before each of them, which their people need; pytest-django runs these
+    tests after all the others, so ordinary tests are unaffected."""
+    marker = item.get_closest_marker("django_db")
+    asked = marker is not None and marker.kwargs.get("transaction")
+    if asked or {"transactional_db", "live_server"} & set(item.fixturenames):
+        kwargs = {**(marker.kwargs if marker else {}), "transaction": True}
+        kwargs["serialized_rollback"] = True
+        item.add_marker(pytest.mark.django_db(**kwargs), append=False)
 
 
 def write_line(config, text):
@@ -216,9 +230,9 @@ class CeleryWorker:
 
 
 @pytest.fixture
-def celery_worker(request, redis_url, transactional_db, django_db_serialized_rollback, tmp_path):
+def celery_worker(request, redis_url, transactional_db, tmp_path):
     """A real worker on Redis, reading the test database: the test's rows must be committed
-    for the worker to see them, hence transactional_db (and a serialized rollback, see page)."""
+    for the worker to see them, hence transactional_db."""
     from django.db import connection
 
     from investigation import celery_app
@@ -271,9 +285,12 @@ def celery_app_using(app, *, broker_url, queue):
 
 
 def forget_connections(app):
-    """Celery caches its broker pool and result backend: drop them so new URLs take effect."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    """Celery caches its broker pool and result backend: drop them so new URLs take effect.
+    kombu keeps every pool in a registry by URL too, where a closed pool would otherwise be
+    handed out again to the next test on the same URL ("Acquire on closed pool")."""
+    from kombu import pools
+
+    pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
     app._backend_cache = None
@@ -355,12 +372,8 @@ def outside_requests():
 
 
 @pytest.fixture
-def page(request, browser, live_server, django_db_serialized_rollback, outside_requests):
-    """A fresh browser context on the live server that cannot reach the outside world.
-
-    The live server needs committed rows, so these tests empty every table afterwards; the
-    serialized rollback puts back what migrations installed (the role groups and their
-    permissions), which the next test's people need."""
+def page(request, browser, live_server, outside_requests):
+    """A fresh browser context on the live server that cannot reach the outside world."""
     context = browser.new_context(base_url=live_server.url, service_workers="block")
     context.route("**/*", lambda route: stay_on(live_server.url, route, outside_requests))
     page = context.new_page()
