@@ -140,6 +140,21 @@ def pytest_sessionstart(session):
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Make the serialized migrated rows (see restore_migrated_rows_before) reachable from
+    every connection object. Django keeps them on the connection that created the test
+    database, but connections are per context, and Playwright's sync API runs browser tests
+    in another context with connections of their own."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    contents = getattr(wrapper, "_test_serialized_contents", None)
+    if contents is not None:
+        type(wrapper)._test_serialized_contents = contents
+    return django_db_setup
+
+
+@pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     database = default_database()
     if database["ENGINE"] == "django.db.backends.sqlite3":
