@@ -3,8 +3,8 @@ reason why a test did not run.
 
 On a developer's machine a test whose service is absent is skipped with the reason; with CI=true
 it fails instead, because a CI run that skipped its service tests would prove nothing.
-Sections: harness, database, Redis, Celery worker, browser, reports. The cast of people comes
-from tests/cast.py.
+Sections: harness, database, Redis, Celery worker, browser, reports, and the cast: two
+investigations and the people who work on them.
 """
 
 import base64
@@ -21,8 +21,6 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
-
-pytest_plugins = ["tests.cast"]
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -273,7 +271,7 @@ def worker_environment(redis_url, database):
         "REDIS_URL": redis_url,
         "DATABASE_URL": database_url(database),
     }
-    # The worker must read what this process encrypts (tests.cast makes a key per run).
+    # The worker must read what this process encrypts (the cast's session makes a key per run).
     keys = [base64.urlsafe_b64encode(key).decode() for key in settings.FIELD_ENCRYPTION_KEYS]
     if keys:
         environment["FIELD_ENCRYPTION_KEYS"] = ",".join(keys)
@@ -464,3 +462,67 @@ def pytest_report_header(config):
 def pytest_terminal_summary(terminalreporter):
     for path in saved_artifacts:
         terminalreporter.write_line(f"Screenshot of a failed browser test: {path}")
+
+
+# Cast ----------------------------------------------------------------------------------------
+# Two investigations and the people who work on them.
+
+
+@pytest.fixture
+def investigation(db):
+    from tests.factories import make_investigation
+
+    return make_investigation(title="Raids in Kirkuk", slug="raids-in-kirkuk")
+
+
+@pytest.fixture
+def other_investigation(db):
+    from tests.factories import make_investigation
+
+    return make_investigation(title="Port smuggling", slug="port-smuggling")
+
+
+@pytest.fixture
+def cast(investigation, other_investigation):
+    from investigation.models import Role
+    from tests.factories import make_member
+
+    return {
+        "reporter": make_member(investigation, Role.REPORTER, "reporter"),
+        "reporter2": make_member(investigation, Role.REPORTER, "reporter2"),
+        "editor": make_member(investigation, Role.EDITOR, "editor"),
+        "admin": make_member(investigation, Role.ADMIN, "admin"),
+        "outsider": make_member(other_investigation, Role.EDITOR, "outsider"),
+    }
+
+
+@pytest.fixture
+def reporter(cast):
+    return cast["reporter"]
+
+
+@pytest.fixture
+def editor(cast):
+    return cast["editor"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing():
+    """Creating the cast's accounts with the real hasher would take most of the suite's time."""
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def field_encryption_keys():
+    """A fresh key for the test run: tests never depend on a developer's var/ key file."""
+    import base64
+    import os
+
+    from django.test.utils import override_settings
+
+    key = os.urandom(32)
+    with override_settings(FIELD_ENCRYPTION_KEYS=[key]):
+        yield [base64.urlsafe_b64encode(key).decode()]
