@@ -8,14 +8,19 @@ from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from investigation.admin_publication import PublicationExportAdminMixin
+from investigation.importexport import AdminImportExportMixin
 from investigation.models import (
     FollowUp,
     Investigation,
     Membership,
+    Reminder,
     Role,
     investigation_ids_for,
     members_visible_to,
 )
+from investigation.resources import FollowUpResource
+from investigation.services import follow_ups_mark_done, reminder_arm
 
 User = get_user_model()
 SCOPED_FILTER = admin.RelatedOnlyFieldListFilter
@@ -97,7 +102,7 @@ class MembershipInline(ScopedTabularInline):
 
 
 @admin.register(Investigation)
-class InvestigationAdmin(ScopedAdmin):
+class InvestigationAdmin(PublicationExportAdminMixin, ScopedAdmin):
     list_display = ["title", "status", "member_count", "created_at"]
     list_filter = ["status"]
     search_fields = ["title", "slug"]
@@ -148,9 +153,7 @@ class MembershipAdmin(ScopedAdmin):
 
 
 def mark_done(modeladmin, request, queryset):
-    updated = queryset.filter(status=FollowUp.Status.OPEN).update(
-        status=FollowUp.Status.DONE, updated_at=timezone.now()
-    )
+    updated = follow_ups_mark_done(follow_ups=queryset)
     modeladmin.message_user(request, f"{updated} follow-up(s) marked done.", messages.SUCCESS)
 
 
@@ -159,11 +162,13 @@ mark_done.allowed_permissions = ["change"]
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(ScopedAdmin):
+class FollowUpAdmin(AdminImportExportMixin, ScopedAdmin):
+    resource_classes = [FollowUpResource]
     list_display = ["title", "due", "assignee", "status", "priority", "linked_to"]
     list_filter = [
         "status",
         "priority",
+        "kind",
         ("assignee", SCOPED_FILTER),
         ("investigation", SCOPED_FILTER),
     ]
@@ -184,6 +189,10 @@ class FollowUpAdmin(ScopedAdmin):
         initial.setdefault("due_at", timezone.now() + timezone.timedelta(days=7))
         return initial
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        reminder_arm(follow_up=obj)
+
     @admin.display(description="due", ordering="due_at")
     def due(self, obj):
         when = timezone.localtime(obj.due_at).strftime("%d %b %Y %H:%M")
@@ -194,6 +203,32 @@ class FollowUpAdmin(ScopedAdmin):
     @admin.display(description="about")
     def linked_to(self, obj):
         return obj.source or obj.event or obj.interview or "—"
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ScopedAdmin):
+    """Reminders sent: to whom, when, for which follow-up. Written by the sweep only."""
+
+    list_display = ["follow_up", "kind", "due_at", "status", "email", "sent_at", "attempts"]
+    list_filter = ["status", "kind", ("follow_up__investigation", SCOPED_FILTER)]
+    search_fields = ["follow_up__title", "email"]
+    date_hierarchy = "due_at"
+    list_select_related = ["follow_up"]
+    fields = ["follow_up", "kind", "due_at", "status", "email", "sent_at", "attempts", "last_error"]
+    object_history_template = None  # Django's own page: reminders keep no edit history
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.get_object(request, unquote(object_id))
+        return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class FieldbookUserAdmin(UserAdmin):

@@ -98,3 +98,39 @@ def check_two_factor(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@checks.register(deploy=False)
+def check_reminder_timing(app_configs, **kwargs):
+    """A claim that expires while its worker still runs would let a second worker send the
+    same reminder; a broker that redelivers a running task would run it twice."""
+    longest_task = settings.CELERY_TASK_TIME_LIMIT
+    limits = {
+        "REMINDER_CLAIM_SECONDS": settings.REMINDER_CLAIM_TIMEOUT.total_seconds(),
+        "the broker's visibility_timeout": settings.CELERY_BROKER_TRANSPORT_OPTIONS.get(
+            "visibility_timeout", 3600
+        ),
+    }
+    errors = [
+        checks.Error(
+            f"{name} ({seconds:.0f} s) must be longer than the longest a task may run "
+            f"(CELERY_TASK_TIME_LIMIT, {longest_task} s).",
+            hint="Otherwise a reminder could be sent twice while its first worker still runs.",
+            id="investigation.E006",
+        )
+        for name, seconds in limits.items()
+        if seconds <= longest_task
+    ]
+    welfare = settings.WELFARE_CHECK_DAYS
+    days = {f"WELFARE_CHECK_DAYS_{level.upper()}": n for level, n in welfare.items()}
+    days["DIGEST_DUE_SOON_DAYS"] = settings.DIGEST_DUE_SOON.days
+    errors += [
+        checks.Error(
+            f"{name} must be at least 1.",
+            hint=f"Unset {name} to use the default, or set a positive whole number.",
+            id="investigation.E007",
+        )
+        for name, number in days.items()
+        if number < 1
+    ]
+    return errors

@@ -1,7 +1,11 @@
+import datetime
+import uuid
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -165,6 +169,14 @@ class FollowUpQuerySet(ScopedQuerySet):
     def overdue(self):
         return self.due_by(timezone.now())
 
+    def unreminded(self):
+        """Open follow-ups without a live reminder for their current due time: the sweep arms
+        them, whoever created them (the admin, seed_demo, an import, the shell)."""
+        live = Reminder.objects.filter(
+            follow_up=OuterRef("pk"), due_at=OuterRef("due_at"), kind=Reminder.Kind.DUE
+        ).exclude(status=Reminder.Status.CANCELLED)
+        return self.open().exclude(Exists(live))
+
 
 class FollowUp(models.Model):
     class Status(models.TextChoices):
@@ -177,6 +189,10 @@ class FollowUp(models.Model):
         NORMAL = 2, "Normal"
         HIGH = 3, "High"
         URGENT = 4, "Urgent"
+
+    class Kind(models.TextChoices):
+        TASK = "task", "Follow-up"
+        WELFARE_CHECK = "welfare_check", "Welfare check"
 
     investigation = models.ForeignKey(
         Investigation, on_delete=models.CASCADE, related_name="follow_ups"
@@ -194,6 +210,13 @@ class FollowUp(models.Model):
     )
     status = models.CharField(max_length=16, choices=Status, default=Status.OPEN)
     priority = models.PositiveSmallIntegerField(choices=Priority, default=Priority.NORMAL)
+    kind = models.CharField(
+        max_length=16,
+        choices=Kind,
+        default=Kind.TASK,
+        editable=False,
+        help_text="Welfare checks are created by Fieldbook when a source has been silent too long.",
+    )
     event = models.ForeignKey(
         "events.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
     )
@@ -223,6 +246,14 @@ class FollowUp(models.Model):
     class Meta:
         ordering = ["status", "due_at"]
         verbose_name = "follow-up"
+        constraints = [
+            # sources.services.welfare_checks_schedule: never two open welfare checks at once.
+            models.UniqueConstraint(
+                fields=["source"],
+                condition=Q(kind="welfare_check", status="open"),
+                name="investigation_followup_one_open_welfare_check",
+            ),
+        ]
         indexes = [
             # The admin home and digests: a person's open follow-ups by due time.
             models.Index(fields=["assignee", "status", "due_at"], name="followup_assignee_due_idx"),
@@ -239,3 +270,294 @@ class FollowUp(models.Model):
 
     def clean(self):
         validate_same_investigation(self, "event", "source", "interview")
+
+
+# Reminders and digests: the database is the outbox --------------------------------------------
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=Delivery.Status.PENDING)
+
+    def claimable(self, now):
+        """Rows a sweep may take: pending ones, and ones a worker claimed and never finished
+        (it died) longer than REMINDER_CLAIM_TIMEOUT ago."""
+        stale = now - settings.REMINDER_CLAIM_TIMEOUT
+        return self.filter(
+            Q(status=Delivery.Status.PENDING)
+            | Q(status=Delivery.Status.SENDING, claimed_at__lt=stale)
+        )
+
+    def claim(self, pk):
+        """Take the row for sending with one conditional UPDATE; None when someone else holds
+        it or it was already sent. Only the holder of the claim token may finish it."""
+        now = timezone.now()
+        claimed = (
+            self.filter(pk=pk)
+            .claimable(now)
+            .update(
+                status=Delivery.Status.SENDING,
+                claim_token=uuid.uuid4(),
+                claimed_at=now,
+                attempts=F("attempts") + 1,
+            )
+        )
+        return self.get(pk=pk) if claimed else None
+
+
+class Delivery(models.Model):
+    """One email that must go out once: claimed (pending → sending) with a token, sent, then
+    finished by the holder of that token. Base of Reminder and Digest."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        CANCELLED = "cancelled", "Cancelled"
+        FAILED = "failed", "Failed"
+
+    status = models.CharField(max_length=16, choices=Status, default=Status.PENDING)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times a worker took it up to send it."
+    )
+    email = models.EmailField("sent to", blank=True)
+    last_error = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The mail server's last complaint, if any (never the message itself).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False),
+                name="%(app_label)s_%(class)s_sent_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="sending") | Q(claim_token__isnull=False),
+                name="%(app_label)s_%(class)s_sending_has_claim",
+            ),
+        ]
+
+    def finish(self, status, **fields):
+        """Record the outcome of our claim. False when the claim was lost meanwhile."""
+        mine = type(self)._default_manager.filter(
+            pk=self.pk, claim_token=self.claim_token, status=self.Status.SENDING
+        )
+        return mine.update(status=status, **fields) == 1
+
+
+class ReminderQuerySet(DeliveryQuerySet, ScopedQuerySet):
+    investigation_field = "follow_up__investigation"
+
+    def due(self, now):
+        """What the sweep sends now: reminders of follow-ups due within REMINDER_LEAD."""
+        return self.claimable(now).filter(due_at__lte=now + settings.REMINDER_LEAD)
+
+    def outdated(self):
+        """Pending reminders whose follow-up is no longer open or was moved to another time."""
+        return self.pending().filter(
+            ~Q(follow_up__status=FollowUp.Status.OPEN) | ~Q(follow_up__due_at=F("due_at"))
+        )
+
+
+class Reminder(Delivery):
+    """An email to a follow-up's assignee that it is due. One per follow-up and due time:
+    moving the due date arms a new one; completing the follow-up cancels it."""
+
+    class Kind(models.TextChoices):
+        DUE = "due", "Due"
+
+    follow_up = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=16, choices=Kind, default=Kind.DUE)
+    due_at = models.DateTimeField(
+        "for due time", help_text="The follow-up's due time when this reminder was armed."
+    )
+
+    objects = ReminderQuerySet.as_manager()
+
+    class Meta(Delivery.Meta):
+        ordering = ["-due_at", "-pk"]
+        verbose_name_plural = "reminders sent"
+        constraints = [
+            *Delivery.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["follow_up", "due_at", "kind"], name="investigation_reminder_once"
+            ),
+        ]
+        indexes = [
+            # The sweep's scan: Reminder.objects.due(now), pending and due by now + lead.
+            models.Index(fields=["status", "due_at"], name="reminder_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} reminder: {self.follow_up}"
+
+    @property
+    def idempotency_key(self):
+        """Also the Message-ID's left part: a resent reminder is recognisably the same email."""
+        due = self.due_at.astimezone(datetime.UTC)
+        return f"reminder-{self.follow_up_id}-{self.kind}-{due:%Y%m%dT%H%M%S.%fZ}"
+
+
+class Digest(Delivery):
+    """One member's daily email: their open follow-ups and, for editors, the sources waiting
+    for protection review. One per member and day."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta(Delivery.Meta):
+        ordering = ["-day", "user"]
+        constraints = [
+            *Delivery.Meta.constraints,
+            models.UniqueConstraint(fields=["user", "day"], name="investigation_digest_once"),
+        ]
+
+    def __str__(self):
+        return f"Digest for {self.user} on {self.day:%d %b %Y}"
+
+    @property
+    def idempotency_key(self):
+        return f"digest-{self.user_id}-{self.day:%Y%m%d}"
+
+
+# Publication exports: every one logged, and every leak-scan override --------------------------
+
+
+class PublicationExportQuerySet(ScopedQuerySet):
+    def claim(self, pk):
+        """Take a waiting export for running with one conditional UPDATE; False when another
+        worker has it or it already ran."""
+        Status = PublicationExport.Status
+        now = timezone.now()
+        # A worker that died mid-export (acks_late redelivers its task) left it running.
+        died = Q(status=Status.RUNNING, started_at__lt=now - settings.PUBLICATION_EXPORT_TIMEOUT)
+        claimable = self.filter(Q(status=Status.PENDING) | died, pk=pk)
+        return claimable.update(status=Status.RUNNING, started_at=now) == 1
+
+
+class PublicationExport(models.Model):
+    """One export of an investigation's publishable record (investigation.services.
+    publication_export): who, when, which format, how many rows, and the SHA-256 of the file."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel (XLSX)"
+        JSON = "json", "JSON"
+        GEOJSON = "geojson", "GeoJSON (map)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        REFUSED = "refused", "Refused by the leak scan"
+        FAILED = "failed", "Failed"
+
+    investigation = models.ForeignKey(
+        Investigation, on_delete=models.CASCADE, related_name="publication_exports"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="publication_exports",
+        help_text="Empty for an export run on the server's command line without --user.",
+    )
+    format = models.CharField(max_length=8, choices=Format)
+    status = models.CharField(max_length=8, choices=Status, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Publishable events to export, counted at the start."
+    )
+    rows = models.PositiveIntegerField(default=0, help_text="Events written so far.")
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    path = models.CharField(
+        max_length=500, blank=True, help_text="Where the file was written on the server."
+    )
+    sources_scanned = models.PositiveIntegerField(
+        default=0,
+        help_text="Sources whose identities the leak scan compared the export with. The scan "
+        "reads them in memory and shows them to nobody, so it is recorded here rather than "
+        "as reveals in the identity access log.",
+    )
+    findings = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="What the leak scan found: row, field and source codename of each hit, "
+        "never the identifier itself.",
+    )
+    override_reason = models.TextField(
+        blank=True,
+        help_text="Why an Admin asked to export even if the leak scan finds something.",
+    )
+    overridden = models.BooleanField(
+        default=False, help_text="Exported despite leak-scan findings, with a reason."
+    )
+    error = models.CharField(max_length=200, blank=True)
+
+    objects = PublicationExportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "publication export"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="done") | ~Q(sha256=""),
+                name="investigation_publicationexport_done_has_sha256",
+            ),
+        ]
+
+    def __str__(self):
+        when = f"{self.created_at:%d %b %Y %H:%M}"
+        return f"{self.get_format_display()} export of {self.investigation} ({when})"
+
+    def get_download_url(self):
+        return reverse("admin:investigation_publication_download", args=[self.pk])
+
+    def download_name(self):
+        stamp = f"{self.created_at:%Y%m%d-%H%M}"
+        return f"{self.investigation.slug}-publication-{stamp}.{self.format}"
+
+
+class LeakOverrideQuerySet(ScopedQuerySet):
+    investigation_field = "export__investigation"
+
+
+class LeakOverride(models.Model):
+    """A leak-scan finding an Admin exported anyway, with their written reason. Append-only."""
+
+    export = models.ForeignKey(
+        PublicationExport, on_delete=models.CASCADE, related_name="overrides"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="leak_overrides"
+    )
+    at = models.DateTimeField(default=timezone.now, editable=False)
+    reason = models.TextField()
+    row = models.PositiveIntegerField(help_text="The row of the exported file (1 is the first).")
+    event = models.CharField(max_length=80, help_text="The row's event_id_cnty.")
+    field = models.CharField(max_length=40)
+    codename = models.CharField("source codename", max_length=100)
+    kind = models.CharField(
+        max_length=40, help_text="What matched: a name, a name part, a phone number ..."
+    )
+
+    objects = LeakOverrideQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "row"]
+        verbose_name = "leak-scan override"
+
+    def __str__(self):
+        return f"Override by {self.user}: row {self.row}, {self.field} ({self.codename})"

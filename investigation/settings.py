@@ -324,6 +324,50 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 
+# Reminders -----------------------------------------------------------------------------------
+
+# Reminders, daily digests and welfare checks (investigation.services, sources.services). The
+# database is the outbox: a follow-up's reminder is a row, and a periodic sweep emails each row
+# once. When they run is edited in the admin (Periodic tasks, django-celery-beat); the defaults
+# come from the migration investigation/0005_install_default_schedules.
+
+# A follow-up's reminder goes out this long before it is due.
+REMINDER_LEAD = timedelta(minutes=env_int("REMINDER_LEAD_MINUTES", 60))
+# A reminder or digest whose worker died while sending it is taken up again after this long.
+# It must be longer than any task may run (CELERY_TASK_TIME_LIMIT; investigation.E006): then a
+# live worker never loses its claim, and the only email that can go out twice is the one in
+# flight when a worker died, both times with the same Message-ID.
+REMINDER_CLAIM_TIMEOUT = timedelta(seconds=env_int("REMINDER_CLAIM_SECONDS", 15 * 60))
+# The daily digest lists the follow-ups due within this many days (and every overdue one).
+DIGEST_DUE_SOON = timedelta(days=env_int("DIGEST_DUE_SOON_DAYS", 7))
+# Welfare checks: after this many days without a recorded contact, a source's handler gets one
+# follow-up asking them to check that the source is safe. The more a source risks by talking
+# to us, the sooner: a confidential source may be unable to reach us when in trouble, while an
+# on-the-record source is public and usually gets in touch on their own.
+WELFARE_CHECK_DAYS = {
+    "confidential": env_int("WELFARE_CHECK_DAYS_CONFIDENTIAL", 14),
+    "anonymous": env_int("WELFARE_CHECK_DAYS_ANONYMOUS", 21),
+    "background": env_int("WELFARE_CHECK_DAYS_BACKGROUND", 30),
+    "on_record": env_int("WELFARE_CHECK_DAYS_ON_RECORD", 60),
+}
+# Seconds an unanswering mail server may hold a sweep (and the claim on a reminder).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+
+# Imports and exports -------------------------------------------------------------------------
+
+# The admin's spreadsheet imports and exports (django-import-export; investigation.importexport).
+# Exported cells that start with = + - @ are neutralised, so a spreadsheet never runs them.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# An import runs in one transaction, rolled back unless every row is valid.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
+# Publication exports (investigation.services.publication_export) are files under
+# MEDIA_ROOT/exports, never served directly. Above this many publishable events the admin page
+# hands the export to a Celery worker and shows its progress instead of making the browser wait.
+PUBLICATION_EXPORT_ASYNC_ROWS = env_int("PUBLICATION_EXPORT_ASYNC_ROWS", 5000)
+# An export still running this long after it started lost its worker and may be taken up again.
+PUBLICATION_EXPORT_TIMEOUT = timedelta(seconds=CELERY_TASK_TIME_LIMIT + 60)
+
 # Maps ----------------------------------------------------------------------------------------
 
 # A public tile server learns which villages a reporter looks at: point this at a

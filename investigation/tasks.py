@@ -1,6 +1,27 @@
+import smtplib
+
 from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.db import connection
+
+from investigation.models import PublicationExport
+from investigation.services import (
+    digests_send,
+    publication_export_path,
+    publication_export_run,
+    reminders_send,
+)
+
+# Retried with backoff: the mail server's errors only (smtplib's are OSErrors too). Each retry
+# waits at most five minutes, far less than the broker's visibility timeout.
+MAIL_ERRORS = (smtplib.SMTPException, OSError)
+MAIL_RETRY = {
+    "acks_late": True,
+    "autoretry_for": MAIL_ERRORS,
+    "retry_backoff": True,
+    "retry_backoff_max": 5 * 60,
+    "max_retries": 5,
+}
 
 
 @shared_task
@@ -9,3 +30,26 @@ def healthcheck(token: str) -> str:
     reaches the database and returns results ("pong:<token>:<database vendor>:<user count>")."""
     users = get_user_model().objects.count()
     return f"pong:{token}:{connection.vendor}:{users}"
+
+
+@shared_task(**MAIL_RETRY, soft_time_limit=4 * 60, time_limit=5 * 60)
+def send_due_reminders():
+    """Every 5 minutes (beat): email each due reminder once. Safe to run twice at once: every
+    reminder is claimed before it is sent."""
+    return reminders_send()
+
+
+@shared_task(**MAIL_RETRY)
+def send_daily_digest():
+    """Daily (beat): each member's digest, at most one per member and day."""
+    return digests_send()
+
+
+@shared_task(acks_late=True)
+def run_publication_export(export_id):
+    """A large publication export queued by the admin page; progress goes on its row. Safe to
+    run twice: the export is claimed first."""
+    if not PublicationExport.objects.claim(export_id):
+        return None
+    export = PublicationExport.objects.get(pk=export_id)
+    return publication_export_run(export=export, output=publication_export_path(export)).status

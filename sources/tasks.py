@@ -1,9 +1,15 @@
 from celery import shared_task
 
-from sources.services import reveal_burst_notify
+from sources.services import reveal_burst_notify, welfare_checks_schedule
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def notify_reveal_burst(user_id, investigation_id):
     """Tell the investigation's editors that one person revealed many identities in 24 h."""
     reveal_burst_notify(user_id=user_id, investigation_id=investigation_id)
+
+
+@shared_task(acks_late=True)
+def schedule_welfare_checks():
+    """Daily (beat): one welfare-check follow-up for each source silent for too long."""
+    return len(welfare_checks_schedule())
