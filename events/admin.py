@@ -1,25 +1,37 @@
 from django.contrib import admin
 from django.db.models import Count
+from django.template.loader import render_to_string
 
+from events.admin_acled import AcledImportAdminMixin
 from events.models import Actor, Event, EventActor, Location
+from events.resources import ActorResource, EventResource, LocationResource
 from investigation.admin import SCOPED_FILTER, ScopedAdmin, ScopedTabularInline
+from investigation.importexport import AdminImportExportMixin
 from investigation.models import EDITING_ROLES, has_role_in
 
 
 @admin.register(Location)
-class LocationAdmin(ScopedAdmin):
+class LocationAdmin(AdminImportExportMixin, ScopedAdmin):
+    resource_classes = [LocationResource]
     list_display = ["name", "admin2", "admin1", "latitude", "longitude", "geo_precision"]
     list_filter = [("investigation", SCOPED_FILTER), "geo_precision", "admin1", "admin2"]
     search_fields = ["name", "admin1", "admin2", "admin3"]
     fieldsets = [
         (None, {"fields": ["investigation", "name"]}),
         ("Region", {"fields": ["admin1", "admin2", "admin3"]}),
-        ("Point", {"fields": ["latitude", "longitude", "geo_precision"]}),
+        ("Point", {"fields": ["latitude", "longitude", "geo_precision", "point_map"]}),
     ]
+    readonly_fields = ["point_map"]
+
+    @admin.display(description="map")
+    def point_map(self, obj):
+        """A point picker that writes to the latitude and longitude inputs above it."""
+        return render_to_string("events/admin/point_picker.html", {"place": obj})
 
 
 @admin.register(Actor)
-class ActorAdmin(ScopedAdmin):
+class ActorAdmin(AdminImportExportMixin, ScopedAdmin):
+    resource_classes = [ActorResource]
     list_display = ["name", "kind", "event_count"]
     list_filter = [("investigation", SCOPED_FILTER), "kind"]
     search_fields = ["name", "description"]
@@ -60,7 +72,8 @@ class EventActorInline(ScopedTabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(ScopedAdmin):
+class EventAdmin(AcledImportAdminMixin, AdminImportExportMixin, ScopedAdmin):
+    resource_classes = [EventResource]
     list_display = ["title", "when", "kind", "status", "location", "highlighted", "publishable"]
     list_display_links = ["title"]
     list_filter = [
@@ -87,18 +100,33 @@ class EventAdmin(ScopedAdmin):
                 "only as precisely as its precision says.",
             },
         ),
-        ("Where", {"fields": ["location"]}),
+        ("Where", {"fields": ["location", "place_map"]}),
         ("What happened", {"fields": ["description", "fatalities"]}),
         ("Editorial", {"fields": ["highlighted", "publishable"]}),
-        ("Imported data", {"fields": ["external_id"], "classes": ["collapse"]}),
+        (
+            "Imported data",
+            {
+                "fields": [
+                    "external_id",
+                    ("original_type", "original_sub_type"),
+                    "acled_source",
+                    "tags",
+                ],
+                "classes": ["collapse"],
+            },
+        ),
     ]
 
     @admin.display(description="when", ordering="date")
     def when(self, obj):
         return obj.when
 
+    @admin.display(description="on the map")
+    def place_map(self, obj):
+        return render_to_string("events/admin/place_map.html", {"location_id": obj.location_id})
+
     def get_readonly_fields(self, request, obj=None):
         # Publication is an editor's decision, taken on an event that exists.
         if obj is None or not has_role_in(request.user, obj.investigation_id, EDITING_ROLES):
-            return ["publishable"]
-        return []
+            return ["place_map", "publishable"]
+        return ["place_map"]

@@ -1,9 +1,12 @@
+import calendar
 import datetime
+import json
 
 from django.apps import apps
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
+from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -40,8 +43,23 @@ def format_precise_date(date, precision):
     return f"{date.day} {date:%b %Y}"
 
 
+def format_precise_period(date, precision, end_date=None):
+    """An event's dates as precisely as they are known: 'Nov 2018', 'Jun 2019 – Aug 2019'."""
+    start = format_precise_date(date, precision)
+    if not end_date or end_date == date:
+        return start
+    return f"{start} – {format_precise_date(end_date, precision)}"
+
+
+def month_end(date):
+    return date.replace(day=calendar.monthrange(date.year, date.month)[1])
+
+
 class LocationQuerySet(ScopedQuerySet):
-    pass
+    def districts(self):
+        """The districts (admin2) of these places, each once, in alphabetical order."""
+        places = self.exclude(admin2="").order_by("admin2")
+        return list(places.values_list("admin2", flat=True).distinct())
 
 
 class Location(models.Model):
@@ -143,9 +161,125 @@ class Actor(models.Model):
         return self.name
 
 
+# What the map needs of an event, in the order EventQuerySet.geojson() reads it.
+GEOJSON_COLUMNS = (
+    "pk",
+    "title",
+    "kind",
+    "status",
+    "date",
+    "date_precision",
+    "end_date",
+    "highlighted",
+    "location__name",
+    "location__latitude",
+    "location__longitude",
+    "location__geo_precision",
+)
+
+
 class EventQuerySet(ScopedQuerySet):
     def highlighted(self):
         return self.filter(highlighted=True)
+
+    def filtered(self, *, investigation="", kind=(), status="", actor=None, start=None, end=None):
+        """The map's and the timeline's filters. `investigation` is an id or a slug; `kind`
+        a list of kinds (any of them); empty values filter nothing."""
+        events = self.between(start, end)
+        if investigation:
+            # Digits may be an id or a slug. Longer numbers are no id (and overflow a bigint).
+            is_id = investigation.isascii() and investigation.isdigit() and len(investigation) < 19
+            by_id = Q(investigation_id=int(investigation)) if is_id else Q()
+            events = events.filter(by_id | Q(investigation__slug=investigation))
+        if kind:
+            events = events.filter(kind__in=kind)
+        if status:
+            events = events.filter(status=status)
+        if actor:
+            events = events.filter(event_actors__actor_id=actor)
+        return events
+
+    def between(self, start=None, end=None):
+        """Events that may have happened between `start` and `end` (dates, both included).
+        A month- or year-precision event counts when its month or year overlaps the range,
+        since any day of it may be the day; an event with an end date when any day does."""
+        if start is None and end is None:
+            return self
+        month, year = DatePrecision.MONTH, DatePrecision.YEAR
+        ranges = [
+            (~Q(date_precision__in=[month, year]), start, end),
+            (Q(date_precision=month), start and start.replace(day=1), end and month_end(end)),
+            (
+                Q(date_precision=year),
+                start and start.replace(month=1, day=1),
+                end and end.replace(month=12, day=31),
+            ),
+        ]
+        overlaps = Q()
+        for precision, first, last in ranges:
+            condition = precision
+            if first:
+                condition &= Q(last_day__gte=first)
+            if last:
+                condition &= Q(date__lte=last)
+            overlaps |= condition
+        return self.alias(last_day=Coalesce("end_date", "date")).filter(overlaps)
+
+    def in_district(self, district):
+        return self.filter(location__admin2=district) if district else self
+
+    def date_span(self):
+        """The first and the last date of these events: (None, None) when there are none."""
+        span = self.aggregate(first=Min("date"), last=Max("date"))
+        return span["first"], span["last"]
+
+    def monthly_counts(self):
+        """(month, kind, count) rows for a chart by month. Year-precision events are left
+        out: they belong to no month."""
+        months = self.exclude(date_precision=DatePrecision.YEAR).annotate(month=TruncMonth("date"))
+        rows = months.values("month", "kind").annotate(count=Count("pk")).order_by("month")
+        return [(row["month"], row["kind"], row["count"]) for row in rows]
+
+    def geojson(self):
+        """These events as a GeoJSON FeatureCollection, encoded (UTF-8 bytes).
+
+        One query whatever the number of events: only the columns the map shows, no model
+        instances, and the admin link built from one reverse(). Events without a place are
+        not features; the collection counts them in "unplaced" (a foreign member).
+        """
+        link = reverse("admin:events_event_change", args=[0]).replace("/0/", "/%d/")
+        features = []
+        unplaced = 0
+        labels = {}  # events share dates: format each (date, precision, end) once
+        rows = self.order_by().values_list(*GEOJSON_COLUMNS)
+        for pk, title, kind, status, date, precision, end, highlighted, place, *point in rows:
+            latitude, longitude, geo_precision = point
+            if latitude is None:
+                unplaced += 1
+                continue
+            if (date, precision, end) not in labels:
+                labels[date, precision, end] = format_precise_period(date, precision, end)
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [longitude, latitude]},
+                    "properties": {
+                        "id": pk,
+                        "title": title,
+                        "kind": kind,
+                        "status": status,
+                        "when": labels[date, precision, end],
+                        "date": date.isoformat(),
+                        "date_precision": precision,
+                        "geo_precision": geo_precision,
+                        "highlighted": highlighted,
+                        "place": place,
+                        "url": link % pk,
+                    },
+                }
+            )
+        collection = {"type": "FeatureCollection", "features": features, "unplaced": unplaced}
+        return json.dumps(collection, separators=(",", ":"), ensure_ascii=False).encode()
 
     def publishable(self):
         """Events an editor marked publishable, except those that rest only on sources whose
@@ -220,6 +354,20 @@ class Event(models.Model):
         blank=True,
         help_text="The identifier in an imported data set (ACLED event_id_cnty).",
     )
+    # As an imported data set had them (events.services.acled_import); kind is our reading.
+    original_type = models.CharField(
+        "original type", max_length=100, blank=True, help_text="ACLED event_type, as imported."
+    )
+    original_sub_type = models.CharField(
+        "original sub-type",
+        max_length=100,
+        blank=True,
+        help_text="ACLED sub_event_type, as imported.",
+    )
+    acled_source = models.TextField(
+        "ACLED source", blank=True, help_text="ACLED's source column: who reported it."
+    )
+    tags = models.CharField(max_length=500, blank=True, help_text="ACLED tags, as imported.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(
@@ -255,10 +403,7 @@ class Event(models.Model):
 
     @property
     def when(self):
-        start = format_precise_date(self.date, self.date_precision)
-        if not self.end_date or self.end_date == self.date:
-            return start
-        return f"{start} – {format_precise_date(self.end_date, self.date_precision)}"
+        return format_precise_period(self.date, self.date_precision, self.end_date)
 
     def clean(self):
         validate_same_investigation(self, "location")

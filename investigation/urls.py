@@ -7,10 +7,12 @@ from investigation import views
 admin.site.site_header = "Fieldbook"
 admin.site.site_title = "Fieldbook"
 admin.site.index_title = "Your investigations"
+admin.site.site_url = "/map/"  # the admin's "View site" link
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
     path("sources/", include("sources.urls")),
+    path("", include("events.urls")),
     path("account/two-factor/", views.two_factor, name="two_factor"),
 ]

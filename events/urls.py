@@ -1,0 +1,11 @@
+from django.urls import path
+
+from events import views
+
+app_name = "events"
+urlpatterns = [
+    path("map/", views.event_map, name="map"),
+    path("map/events.geojson", views.events_geojson, name="geojson"),
+    path("map/places/<int:pk>.json", views.place_point, name="place_point"),
+    path("timeline/", views.timeline, name="timeline"),
+]

@@ -1,0 +1,223 @@
+"""Where and when: the map of events, its GeoJSON, the place of a record, the timeline.
+
+Every page shows only what Model.objects.visible_to(user) lets the person see. Sources and
+interviews are never on these pages: their places endanger people.
+"""
+
+import datetime
+import itertools
+from collections import Counter, defaultdict
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.gzip import gzip_page
+
+from events.forms import EventFilterForm, TimelineFilterForm
+from events.models import Actor, DatePrecision, Event, Location
+from investigation.models import Investigation
+
+# One colour per kind on the map and in the timeline's chart. Red is kept for highlighted
+# (focus) events, which the map also draws larger.
+KIND_COLOURS = {
+    Event.Kind.RAID: "#1f77b4",
+    Event.Kind.AIR_STRIKE: "#6a3d9a",
+    Event.Kind.ATTACK: "#ff7f0e",
+    Event.Kind.IED: "#8c564b",
+    Event.Kind.CLASH: "#d4a106",
+    Event.Kind.BLOCKADE: "#17becf",
+    Event.Kind.STRATEGIC: "#2ca02c",
+    Event.Kind.PROTEST: "#e377c2",
+    Event.Kind.OTHER: "#7f7f7f",
+}
+KINDS = [
+    {"value": kind.value, "label": kind.label, "colour": KIND_COLOURS[kind]} for kind in Event.Kind
+]
+TIMELINE_LIMIT = 2000  # events listed at most; the chart still counts them all
+
+
+@staff_member_required
+def event_map(request):
+    first, last = Event.objects.visible_to(request.user).date_span()
+    months = [
+        {"value": f"{month:%Y-%m}", "label": f"{month:%b %Y}"}
+        for month in months_between(first, last)
+    ]
+    context = {**filter_choices(request), "months": months}
+    return render(request, "events/map.html", context)
+
+
+# Compressed because a large investigation's GeoJSON is mostly repeated keys (see
+# `manage.py bench_geojson`). It carries no secret that an attacker could guess by reflecting
+# input into it (BREACH): the filters are not echoed.
+@gzip_page
+@staff_member_required
+def events_geojson(request):
+    form = EventFilterForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"error": form.error_message(), "errors": form.errors}, status=400)
+    events = Event.objects.visible_to(request.user).filtered(**form.filters())
+    return HttpResponse(events.geojson(), content_type="application/geo+json")
+
+
+@staff_member_required
+def place_point(request, pk):
+    """The point of one of the person's places, for the small maps of the admin's forms."""
+    place = get_object_or_404(Location.objects.visible_to(request.user), pk=pk)
+    return JsonResponse(
+        {
+            "id": place.pk,
+            "name": str(place),
+            "latitude": place.latitude,
+            "longitude": place.longitude,
+            "geo_precision": place.geo_precision,
+        }
+    )
+
+
+@staff_member_required
+def timeline(request):
+    districts = Location.objects.visible_to(request.user).districts()
+    form = TimelineFilterForm(request.GET, districts=districts)
+    events = Event.objects.visible_to(request.user)
+    if form.is_valid():
+        events = events.filtered(**form.filters())
+        district = form.cleaned_data["district"]
+    else:
+        events, district = events.none(), ""
+    in_district = events.in_district(district)
+    listed = list(events.select_related("location").order_by("date", "pk")[: TIMELINE_LIMIT + 1])
+    context = {
+        **filter_choices(request),
+        "form": form,
+        "districts": districts,
+        "district": district,
+        "years": timeline_years(listed[:TIMELINE_LIMIT]),
+        "truncated": len(listed) > TIMELINE_LIMIT,
+        "limit": TIMELINE_LIMIT,
+        "chart": month_chart(in_district.monthly_counts()),
+        "year_only": in_district.filter(date_precision=DatePrecision.YEAR).count(),
+    }
+    return render(request, "events/timeline.html", context, status=200 if form.is_valid() else 400)
+
+
+def filter_choices(request):
+    """What the filters offer: the person's own investigations and actors, every kind and
+    status, and what the query string chose."""
+    user = request.user
+    return {
+        "investigations": Investigation.objects.visible_to(user).order_by("title"),
+        "actors": Actor.objects.visible_to(user).order_by("name"),
+        "kinds": KINDS,
+        "statuses": Event.Status.choices,
+        "chosen": request.GET,
+        "chosen_kinds": request.GET.getlist("kind"),
+    }
+
+
+def months_between(first, last):
+    """The first day of every month from `first`'s to `last`'s (none when either is None)."""
+    if first is None or last is None:
+        return []
+    count = (last.year - first.year) * 12 + last.month - first.month + 1
+    return [add_months(first.replace(day=1), n) for n in range(count)]
+
+
+def add_months(month, n):
+    years, index = divmod(month.month - 1 + n, 12)
+    return datetime.date(month.year + years, index + 1, 1)
+
+
+def timeline_years(events):
+    """Events (in date order) by year, then by month. A year-precision event belongs to its
+    year only: it is listed before the year's months, never under a month it may not be in."""
+    years = []
+    for year, in_year in itertools.groupby(events, key=lambda event: event.date.year):
+        in_year = list(in_year)
+        by_month = [e for e in in_year if e.date_precision != DatePrecision.YEAR]
+        months = itertools.groupby(by_month, key=lambda event: event.date.replace(day=1))
+        years.append(
+            {
+                "year": year,
+                "year_only": [e for e in in_year if e.date_precision == DatePrecision.YEAR],
+                "months": [{"label": f"{month:%b %Y}", "events": list(e)} for month, e in months],
+            }
+        )
+    return years
+
+
+# The timeline's chart, drawn as inline SVG by the template (no script, nothing to load).
+CHART_WIDTH, CHART_HEIGHT = 760, 240
+CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 36, 8, 10, 40
+
+
+def month_chart(rows):
+    """Stacked bars of events per month and kind, laid out for an SVG; None without rows.
+    `rows` are (month, kind, count) as EventQuerySet.monthly_counts() gives them."""
+    if not rows:
+        return None
+    counts = defaultdict(Counter)
+    for month, kind, count in rows:
+        counts[month][kind] += count
+    months = months_between(min(counts), max(counts))
+    most = max(sum(kinds.values()) for kinds in counts.values())
+    step = (CHART_WIDTH - CHART_LEFT - CHART_RIGHT) / len(months)
+    scale = (CHART_HEIGHT - CHART_TOP - CHART_BOTTOM) / most
+    baseline = CHART_HEIGHT - CHART_BOTTOM
+    bars, labels = [], []
+    for index, month in enumerate(months):
+        x = CHART_LEFT + index * step
+        bars += month_bars(month, counts[month], x, step, baseline, scale)
+        if index == 0 or month.month in (1, 4, 7, 10):
+            year = f"{month:%Y}" if index == 0 or month.month == 1 else ""
+            labels.append({"x": round(x + step / 2, 1), "month": f"{month:%b}", "year": year})
+    ticks = [
+        {"value": value, "y": round(baseline - value * scale, 1)}
+        for value in range(0, most + 1, tick_step(most))
+    ]
+    present = {kind for kinds in counts.values() for kind in kinds}
+    legend = [kind for kind in KINDS if kind["value"] in present]
+    return {
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "left": CHART_LEFT,
+        "right": CHART_WIDTH - CHART_RIGHT,
+        "baseline": baseline,
+        "bars": bars,
+        "labels": labels,
+        "ticks": ticks,
+        "legend": legend,
+        "table": [
+            {"label": f"{month:%b %Y}", "counts": [counts[month][k["value"]] for k in legend]}
+            for month in months
+        ],
+    }
+
+
+def month_bars(month, kinds, x, step, baseline, scale):
+    bars, top = [], baseline
+    for kind in KINDS:
+        count = kinds[kind["value"]]
+        if not count:
+            continue
+        top -= count * scale
+        bars.append(
+            {
+                "x": round(x + step * 0.1, 1),
+                "y": round(top, 1),
+                "width": round(step * 0.8, 1),
+                "height": round(count * scale, 1),
+                "kind": kind["value"],
+                "colour": kind["colour"],
+                "title": f"{month:%b %Y}: {count} × {kind['label']}",
+            }
+        )
+    return bars
+
+
+def tick_step(most):
+    """A step for the count axis that gives at most about five ticks: 1, 2, 5, 10, 20 ..."""
+    for step in itertools.chain.from_iterable((m, 2 * m, 5 * m) for m in (1, 10, 100, 1000)):
+        if most / step <= 5:
+            return step
+    return 10 ** len(str(most))
