@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.views.decorators.debug import sensitive_post_parameters
 
 from investigation.admin import SCOPED_FILTER, ScopedAdmin, ScopedTabularInline
+from investigation.importexport import AdminImportExportMixin
 from investigation.models import EDITING_ROLES
 from sources.forms import AttachmentForm, IdentityForm, RevealForm
 from sources.models import (
@@ -24,6 +25,7 @@ from sources.models import (
     InterviewSource,
     Source,
 )
+from sources.resources import InterviewResource, SourceResource
 from sources.services import identity_reveal, identity_update
 
 REAUTHENTICATE_AFTER = timedelta(minutes=15)
@@ -68,7 +70,8 @@ class SourceInterviewsInline(ScopedTabularInline):
 
 
 @admin.register(Source)
-class SourceAdmin(ScopedAdmin):
+class SourceAdmin(AdminImportExportMixin, ScopedAdmin):
+    resource_classes = [SourceResource]  # never the identity fields
     list_display = [
         "codename",
         "description",
@@ -307,7 +310,8 @@ INTERVIEW_SENSITIVE = (
 
 
 @admin.register(Interview)
-class InterviewAdmin(ScopedAdmin):
+class InterviewAdmin(AdminImportExportMixin, ScopedAdmin):
+    resource_classes = [InterviewResource]  # never the sensitive notes
     list_display = ["conducted_at", "source_codenames", "interviewer", "mode", "location"]
     list_filter = [
         ("investigation", SCOPED_FILTER),

@@ -1,0 +1,142 @@
+"""Time an ACLED import against a plain bulk_create of the same number of events.
+
+Not a test: timings depend on the machine. Run it by hand, on PostgreSQL for figures that mean
+something, e.g.
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fieldbook_bench7 manage.py bench_acled
+Each run starts from the same state (an empty investigation) and is rolled back at the end.
+"""
+
+import csv
+import datetime
+import io
+import statistics
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from events.models import Event, Location
+from events.services import CURRENT_LAYOUT, acled_import
+from investigation.models import Investigation
+
+FIRST_DAY = datetime.date(2018, 1, 1)
+SUB_TYPES = [
+    ("Battles", "Armed clash"),
+    ("Explosions/Remote violence", "Air/drone strike"),
+    ("Explosions/Remote violence", "Remote explosive/landmine/IED"),
+    ("Violence against civilians", "Attack"),
+    ("Strategic developments", "Arrests"),
+]
+
+
+class Command(BaseCommand):
+    help = (
+        "Generate an ACLED file of N rows (default 10,000), time its import (dry-run preview, "
+        "then the import; median of --runs, each from an empty investigation) against a plain "
+        "bulk_create of N equivalent events, and print the ratio and the query counts."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--rows", type=int, default=10_000)
+        parser.add_argument("--runs", type=int, default=3)
+
+    def handle(self, *args, rows, runs, **options):
+        if runs < 3:
+            raise CommandError("--runs must be at least 3 (the median of fewer says little).")
+        data = acled_bench_file(rows)
+        imported, import_queries = timed(runs, lambda inv: self.acled(inv, data))
+        baseline, baseline_queries = timed(runs, lambda inv: bulk_create_events(inv, rows))
+        self.stdout.write(
+            f"{rows} rows, {len(data) / 1e6:.1f} MB, {connection.vendor}, median of {runs} runs\n"
+            f"  ACLED import (preview + import): {imported:7.2f} s, {import_queries} queries\n"
+            f"  bulk_create of {rows} events:    {baseline:7.2f} s, {baseline_queries} queries\n"
+            f"  ratio: {imported / baseline:.1f} (the requirement: at most 5)"
+        )
+
+    def acled(self, investigation, data):
+        for dry_run in (True, False):
+            report = acled_import(
+                path_or_file=io.BytesIO(data), investigation=investigation, dry_run=dry_run
+            )
+            if not report.ok:
+                raise CommandError(f"The generated file has problems: {report.problems[:3]}")
+
+
+def timed(runs, work):
+    """The median seconds of `runs` calls of work(investigation), each from the same state (a
+    transaction rolled back afterwards), and the number of queries of one more, untimed call
+    (capturing queries slows them down)."""
+    seconds = []
+    for run in range(runs + 1):
+        with transaction.atomic():
+            investigation = Investigation.objects.create(title="Bench ACLED", slug="bench-acled")
+            if run == runs:
+                with CaptureQueriesContext(connection) as queries:
+                    work(investigation)
+            else:
+                started = time.perf_counter()
+                work(investigation)
+                seconds.append(time.perf_counter() - started)
+            transaction.set_rollback(True)
+    return statistics.median(seconds), len(queries)
+
+
+def acled_bench_file(rows):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CURRENT_LAYOUT)
+    for number in range(rows):
+        event_type, sub_type = SUB_TYPES[number % len(SUB_TYPES)]
+        place = number % 500
+        values = {
+            "event_id_cnty": f"IRQ{number}",
+            "event_date": (FIRST_DAY + datetime.timedelta(days=number % 900)).isoformat(),
+            "year": str((FIRST_DAY + datetime.timedelta(days=number % 900)).year),
+            "time_precision": str(1 + number % 3),
+            "event_type": event_type,
+            "sub_event_type": sub_type,
+            "actor1": f"Armed group {number % 40}",
+            "assoc_actor_1": f"Militia {number % 7}; Tribe {number % 11}",
+            "inter1": "2",
+            "actor2": f"State force {number % 20}",
+            "inter2": "1",
+            "country": "Iraq",
+            "admin1": f"Province {place % 10}",
+            "admin2": f"District {place % 60}",
+            "admin3": f"Sub-district {place}",
+            "location": f"Village {place}",
+            "latitude": f"{34 + place / 1000:.4f}",
+            "longitude": f"{43 + place / 1000:.4f}",
+            "geo_precision": str(1 + number % 3),
+            "source": "Rudaw; Shafaq News",
+            "notes": f"On that day, fighting in village {place} left {number % 5} dead. " * 3,
+            "fatalities": str(number % 5),
+        }
+        writer.writerow([values.get(name, "") for name in CURRENT_LAYOUT])
+    return out.getvalue().encode()
+
+
+def bulk_create_events(investigation, rows):
+    place = Location.objects.create(
+        investigation=investigation, name="Village", latitude=34.1, longitude=43.1
+    )
+    Event.objects.bulk_create(
+        [
+            Event(
+                investigation=investigation,
+                kind=Event.Kind.CLASH,
+                title=f"Armed clash in Village {number}",
+                date=FIRST_DAY + datetime.timedelta(days=number % 900),
+                location=place,
+                fatalities=number % 5,
+                description=f"On that day, fighting left {number % 5} dead. " * 3,
+                external_id=f"IRQ{number}",
+                original_type="Battles",
+                original_sub_type="Armed clash",
+                acled_source="Rudaw; Shafaq News",
+            )
+            for number in range(rows)
+        ],
+        batch_size=1000,
+    )

@@ -1,0 +1,238 @@
+"""The admin's publication export: "Export for publication" on an investigation (its Admins
+only), the progress page of a large export, the permission-checked download, and the export
+and override logs (read-only).
+
+Small exports are written while the browser waits and handed back at once; above
+PUBLICATION_EXPORT_ASYNC_ROWS publishable events a Celery worker writes them
+(investigation.tasks.run_publication_export) and the progress page links the file when done.
+Files live under MEDIA_ROOT/exports, which has no URL: the download view is the only way out.
+"""
+
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.html import format_html
+
+from investigation.models import (
+    Investigation,
+    LeakOverride,
+    PublicationExport,
+    Role,
+    has_role_in,
+    investigation_ids_for,
+)
+from investigation.publication import publication_events
+from investigation.services import publication_export, publication_export_request
+from investigation.tasks import run_publication_export
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+    "geojson": "application/geo+json",
+}
+
+
+class PublicationExportForm(forms.Form):
+    format = forms.ChoiceField(choices=PublicationExport.Format.choices)
+    override_reason = forms.CharField(
+        label="Override the leak scan, because …",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Only if the leak scan refused this export and you have checked every "
+        "finding: say why it may go out anyway. Your name, the reason and each finding "
+        "(row, field, codename) are logged.",
+    )
+
+
+def administered_exports(user):
+    return PublicationExport.objects.filter(
+        investigation__in=investigation_ids_for(user, [Role.ADMIN])
+    ).select_related("investigation", "user")
+
+
+class PublicationExportAdminMixin:
+    """For InvestigationAdmin."""
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:object_id>/publication-export/",
+                view(self.publication_export_view),
+                name="investigation_publication_export",
+            ),
+            path(
+                "publication-exports/<int:pk>/",
+                view(self.publication_status_view),
+                name="investigation_publication_status",
+            ),
+            path(
+                "publication-exports/<int:pk>/download/",
+                view(self.publication_download_view),
+                name="investigation_publication_download",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        can_export = object_id.isdigit() and has_role_in(request.user, object_id, [Role.ADMIN])
+        extra = {"can_export_for_publication": can_export, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra)
+
+    def publication_export_view(self, request, object_id):
+        investigation = Investigation.objects.visible_to(request.user).filter(pk=object_id).first()
+        if investigation is None:
+            raise Http404("No such investigation in your investigations.")
+        if not has_role_in(request.user, investigation.pk, [Role.ADMIN]):
+            raise PermissionDenied("Only the investigation's Admins export for publication.")
+        form = PublicationExportForm(request.POST or None)
+        if not form.is_valid():
+            return self.publication_page(request, investigation, form)
+        try:
+            return self.publication_export_start(request, investigation, form)
+        except PermissionDenied as error:
+            form.add_error("override_reason", str(error))
+            return self.publication_page(request, investigation, form)
+
+    def publication_export_start(self, request, investigation, form):
+        arguments = {
+            "investigation": investigation,
+            "fmt": form.cleaned_data["format"],
+            "user": request.user,
+            "override_reason": form.cleaned_data["override_reason"],
+        }
+        if publication_events(investigation).count() > settings.PUBLICATION_EXPORT_ASYNC_ROWS:
+            export = publication_export_request(**arguments)
+            run_publication_export.delay_on_commit(export.pk)
+            return redirect("admin:investigation_publication_status", export.pk)
+        export = publication_export(**arguments, output=None)
+        if export.status == PublicationExport.Status.DONE:
+            return export_file_response(export)
+        messages.error(request, export_outcome(export))
+        return self.publication_page(request, investigation, form, export)
+
+    def publication_page(self, request, investigation, form, export=None):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Export {investigation} for publication",
+            "investigation": investigation,
+            "form": form,
+            "export": export,
+            "publishable": publication_events(investigation).count(),
+            "async_rows": settings.PUBLICATION_EXPORT_ASYNC_ROWS,
+            "recent": administered_exports(request.user).filter(investigation=investigation)[:10],
+        }
+        return TemplateResponse(
+            request, "admin/investigation/investigation/publication_export.html", context
+        )
+
+    def publication_status_view(self, request, pk):
+        export = administered_exports(request.user).filter(pk=pk).first()
+        if export is None:
+            raise Http404("No such export of your investigations.")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Publication export of {export.investigation}",
+            "export": export,
+            "outcome": export_outcome(export),
+            "running": export.status
+            in (PublicationExport.Status.PENDING, PublicationExport.Status.RUNNING),
+        }
+        return TemplateResponse(
+            request, "admin/investigation/investigation/publication_export_status.html", context
+        )
+
+    def publication_download_view(self, request, pk):
+        export = administered_exports(request.user).filter(pk=pk).first()
+        if export is None or export.status != PublicationExport.Status.DONE:
+            raise Http404("No such export of your investigations.")
+        return export_file_response(export)
+
+
+def export_outcome(export):
+    Status = PublicationExport.Status
+    if export.status == Status.REFUSED:
+        return (
+            f"Refused: the leak scan found {len(export.findings)} protected identifier(s) of "
+            "sources in this export, listed below. Nothing was written. Edit those events, or "
+            "override with a reason if every finding is safe to publish."
+        )
+    if export.status == Status.FAILED:
+        return f"The export failed, nothing was written: {export.error}"
+    if export.status == Status.DONE:
+        return f"Done: {export.rows} events."
+    return f"{export.get_status_display()}: {export.rows} of {export.total or '…'} events."
+
+
+def export_file_response(export):
+    """The stored file, if it is where exports are kept (a command-line export elsewhere on
+    the server is not handed out)."""
+    folder = (Path(settings.MEDIA_ROOT) / "exports").resolve()
+    file = Path(export.path).resolve()
+    if file.parent != folder or not file.is_file():
+        raise Http404("This export's file is not kept for download.")
+    response = FileResponse(
+        file.open("rb"),
+        as_attachment=True,
+        filename=export.download_name(),
+        content_type=CONTENT_TYPES[export.format],
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class AdminOnlyLogAdmin(admin.ModelAdmin):
+    """A read-only log for the Admins of the investigations it concerns."""
+
+    def get_queryset(self, request):
+        ids = investigation_ids_for(request.user, [Role.ADMIN])
+        return super().get_queryset(request).filter(**{f"{self.investigation_field}__in": ids})
+
+    def has_view_permission(self, request, obj=None):
+        administers = investigation_ids_for(request.user, [Role.ADMIN]).exists()
+        return request.user.is_active and administers
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PublicationExport)
+class PublicationExportAdmin(AdminOnlyLogAdmin):
+    investigation_field = "investigation"
+    list_display = ["created_at", "investigation", "user", "format", "status", "rows",
+                    "overridden", "download"]  # fmt: skip
+    list_filter = ["status", "format", "overridden"]
+    list_select_related = ["investigation", "user"]
+    date_hierarchy = "created_at"
+    exclude = ["path"]
+
+    @admin.display(description="file")
+    def download(self, export):
+        if export.status != PublicationExport.Status.DONE:
+            return "—"
+        return format_html('<a href="{}">Download</a>', export.get_download_url())
+
+
+@admin.register(LeakOverride)
+class LeakOverrideAdmin(AdminOnlyLogAdmin):
+    investigation_field = "export__investigation"
+    list_display = ["at", "user", "export", "row", "event", "field", "codename", "kind", "reason"]
+    list_select_related = ["user", "export__investigation"]
+    date_hierarchy = "at"
