@@ -13,7 +13,9 @@ from investigation.importexport import AdminImportExportMixin
 from investigation.models import (
     FollowUp,
     Investigation,
+    LeakOverride,
     Membership,
+    PublicationExport,
     Reminder,
     Role,
     investigation_ids_for,
@@ -84,6 +86,26 @@ class ScopedAdmin(ScopedFieldsMixin, SimpleHistoryAdmin):
         if not change and hasattr(obj, "created_by_id"):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class ReadOnlyAdminMixin:
+    """Records Fieldbook writes itself (access logs, deliveries, export logs): nobody adds,
+    changes or deletes them in the app, and they keep no change history of their own."""
+
+    object_history_template = None  # Django's own page, not simple_history's
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.get_object(request, unquote(object_id))  # a 404 outside the user's investigations
+        return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ScopedTabularInline(ScopedFieldsMixin, admin.TabularInline):
@@ -206,7 +228,7 @@ class FollowUpAdmin(AdminImportExportMixin, ScopedAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(ScopedAdmin):
+class ReminderAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     """Reminders sent: to whom, when, for which follow-up. Written by the sweep only."""
 
     list_display = ["follow_up", "kind", "due_at", "status", "email", "sent_at", "attempts"]
@@ -215,20 +237,40 @@ class ReminderAdmin(ScopedAdmin):
     date_hierarchy = "due_at"
     list_select_related = ["follow_up"]
     fields = ["follow_up", "kind", "due_at", "status", "email", "sent_at", "attempts", "last_error"]
-    object_history_template = None  # Django's own page: reminders keep no edit history
 
-    def history_view(self, request, object_id, extra_context=None):
-        self.get_object(request, unquote(object_id))
-        return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
 
-    def has_add_permission(self, request):
-        return False
+class AdminLogAdmin(ReadOnlyAdminMixin, ScopedAdmin):
+    """A read-only log for the Admins of the investigations it concerns."""
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    def get_queryset(self, request):
+        return self.model._default_manager.visible_to(request.user, [Role.ADMIN])
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def has_view_permission(self, request, obj=None):
+        administers = investigation_ids_for(request.user, [Role.ADMIN]).exists()
+        return request.user.is_active and administers
+
+
+@admin.register(PublicationExport)
+class PublicationExportAdmin(AdminLogAdmin):
+    list_display = ["created_at", "investigation", "user", "format", "status", "rows",
+                    "overridden", "download"]  # fmt: skip
+    list_filter = ["status", "format", "overridden"]
+    list_select_related = ["investigation", "user"]
+    date_hierarchy = "created_at"
+    exclude = ["path"]
+
+    @admin.display(description="file")
+    def download(self, export):
+        if export.status != PublicationExport.Status.DONE:
+            return "—"
+        return format_html('<a href="{}">Download</a>', export.get_download_url())
+
+
+@admin.register(LeakOverride)
+class LeakOverrideAdmin(AdminLogAdmin):
+    list_display = ["at", "user", "export", "row", "event", "field", "codename", "kind", "reason"]
+    list_select_related = ["user", "export__investigation"]
+    date_hierarchy = "at"
 
 
 class FieldbookUserAdmin(UserAdmin):

@@ -12,17 +12,15 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils.html import format_html
 
 from investigation.models import (
     Investigation,
-    LeakOverride,
     PublicationExport,
     Role,
     has_role_in,
@@ -190,49 +188,3 @@ def export_file_response(export):
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-class AdminOnlyLogAdmin(admin.ModelAdmin):
-    """A read-only log for the Admins of the investigations it concerns."""
-
-    def get_queryset(self, request):
-        ids = investigation_ids_for(request.user, [Role.ADMIN])
-        return super().get_queryset(request).filter(**{f"{self.investigation_field}__in": ids})
-
-    def has_view_permission(self, request, obj=None):
-        administers = investigation_ids_for(request.user, [Role.ADMIN]).exists()
-        return request.user.is_active and administers
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(PublicationExport)
-class PublicationExportAdmin(AdminOnlyLogAdmin):
-    investigation_field = "investigation"
-    list_display = ["created_at", "investigation", "user", "format", "status", "rows",
-                    "overridden", "download"]  # fmt: skip
-    list_filter = ["status", "format", "overridden"]
-    list_select_related = ["investigation", "user"]
-    date_hierarchy = "created_at"
-    exclude = ["path"]
-
-    @admin.display(description="file")
-    def download(self, export):
-        if export.status != PublicationExport.Status.DONE:
-            return "—"
-        return format_html('<a href="{}">Download</a>', export.get_download_url())
-
-
-@admin.register(LeakOverride)
-class LeakOverrideAdmin(AdminOnlyLogAdmin):
-    investigation_field = "export__investigation"
-    list_display = ["at", "user", "export", "row", "event", "field", "codename", "kind", "reason"]
-    list_select_related = ["user", "export__investigation"]
-    date_hierarchy = "at"

@@ -13,7 +13,12 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.debug import sensitive_post_parameters
 
-from investigation.admin import SCOPED_FILTER, ScopedAdmin, ScopedTabularInline
+from investigation.admin import (
+    SCOPED_FILTER,
+    ReadOnlyAdminMixin,
+    ScopedAdmin,
+    ScopedTabularInline,
+)
 from investigation.importexport import AdminImportExportMixin
 from investigation.models import EDITING_ROLES
 from sources.forms import AttachmentForm, IdentityForm, RevealForm
@@ -212,7 +217,7 @@ class SourceCreateForm(forms.ModelForm):
 
 
 @admin.register(IdentityAccess)
-class IdentityAccessAdmin(ScopedAdmin):
+class IdentityAccessAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     """The read audit: editors read it; nobody adds, changes or deletes a row."""
 
     list_display = ["at", "action", "source", "user", "reason"]
@@ -225,15 +230,6 @@ class IdentityAccessAdmin(ScopedAdmin):
         return IdentityAccess.objects.visible_to(request.user, EDITING_ROLES).select_related(
             "source", "user"
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class InterviewSourceInline(ScopedTabularInline):

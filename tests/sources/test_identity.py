@@ -193,3 +193,12 @@ def test_a_wrong_key_fails_closed_with_a_clear_page_and_no_log(client, cast, sou
     assert "cannot read source identities" in page
     assert "fb1:" not in page and "Canary Hassan" not in page
     assert not IdentityAccess.objects.exists()
+
+
+def test_an_access_log_row_shows_its_plain_history_page(client, cast, source):
+    identity_reveal(source=source, user=cast["reporter"], reason=REASON)
+    access = IdentityAccess.objects.get()
+    log_in(client, cast["editor"])
+    assert client.get(f"/admin/sources/identityaccess/{access.pk}/history/").status_code == 200
+    log_in(client, cast["outsider"])
+    assert client.get(f"/admin/sources/identityaccess/{access.pk}/history/").status_code == 404
