@@ -4,7 +4,8 @@ import json
 
 from django.apps import apps
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, models
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
 from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
@@ -61,6 +62,38 @@ class LocationQuerySet(ScopedQuerySet):
         places = self.exclude(admin2="").order_by("admin2")
         return list(places.values_list("admin2", flat=True).distinct())
 
+    def region_names(self, field, *, user):
+        """The provinces (field "admin1") or districts ("admin2") of the places `user` may
+        see, each once, in order. A DISTINCT would read every place; this skips through the
+        (investigation, field) index instead, one lookup per name, so the admin's filters cost
+        the same with 1,000,000 places as with 1,000."""
+        if field not in ("admin1", "admin2"):
+            raise ValueError(f"Not a region field: {field}")
+        try:
+            ids, params = (
+                Investigation.objects.visible_to(user).values("pk").query.sql_with_params()
+            )
+        except EmptyResultSet:
+            return []
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        # Only the compiled, parameterised subquery and fixed names are interpolated.
+        sql = f"""
+            WITH RECURSIVE ids(id) AS ({ids}),
+            names(investigation_id, name) AS (
+                SELECT id, (SELECT MIN({field}) FROM {table}
+                            WHERE investigation_id = ids.id AND {field} > '')
+                FROM ids
+                UNION ALL
+                SELECT investigation_id, (SELECT MIN({field}) FROM {table}
+                            WHERE investigation_id = names.investigation_id AND {field} > name)
+                FROM names WHERE name IS NOT NULL
+            )
+            SELECT DISTINCT name FROM names WHERE name IS NOT NULL ORDER BY name
+        """  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [name for (name,) in cursor.fetchall()]
+
 
 class Location(models.Model):
     investigation = models.ForeignKey(
@@ -111,8 +144,11 @@ class Location(models.Model):
             ),
         ]
         indexes = [
-            # The timeline's district chart: events of one investigation's district.
+            # The timeline's district chart: events of one investigation's district; and the
+            # admin's district filter (region_names).
             models.Index(fields=["investigation", "admin2"], name="location_district_idx"),
+            # The admin's province filter (region_names).
+            models.Index(fields=["investigation", "admin1"], name="location_province_idx"),
         ]
 
     def __str__(self):

@@ -2,14 +2,20 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from investigation.admin_publication import PublicationExportAdminMixin
-from investigation.importexport import AdminImportExportMixin
+from investigation.importexport import (
+    AdminImportExportMixin,
+    administers_any,
+    request_memberships,
+)
 from investigation.models import (
     FollowUp,
     Investigation,
@@ -25,7 +31,41 @@ from investigation.resources import FollowUpResource
 from investigation.services import follow_ups_mark_done, reminder_arm
 
 User = get_user_model()
-SCOPED_FILTER = admin.RelatedOnlyFieldListFilter
+SCOPED_FILTER = admin.RelatedOnlyFieldListFilter  # for small logs; big lists use the two below
+
+
+class InvestigationFilter(admin.RelatedFieldListFilter):
+    """The user's own investigations, from their memberships (RelatedOnlyFieldListFilter would
+    read every row of the list to find which investigations occur in it)."""
+
+    def field_choices(self, field, request, model_admin):
+        if request.user.is_superuser:
+            return list(Investigation.objects.values_list("pk", "title"))
+        return [(m.investigation_id, m.investigation.title) for m in request_memberships(request)]
+
+
+class MemberFilter(admin.RelatedFieldListFilter):
+    """The people of the user's investigations, by username (not by reading every row)."""
+
+    def field_choices(self, field, request, model_admin):
+        people = members_visible_to(request.user).order_by("username")
+        return list(people.values_list("pk", "username"))
+
+
+class CappedPaginator(Paginator):
+    """Counts at most CAP rows: the same cheap count at 10,000 rows as at 1,000,000, where an
+    exact COUNT(*) would read them all. Beyond it, lists say "more than 10,000": filter, search
+    or sort the other way to reach the rest."""
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self):
+        return self.object_list[: self.CAP + 1].count()
+
+    @property
+    def capped(self):
+        return self.count > self.CAP
 
 
 class ScopedFieldsMixin:
@@ -53,6 +93,8 @@ class ScopedAdmin(ScopedFieldsMixin, SimpleHistoryAdmin):
 
     view_on_site = False
     list_per_page = 50
+    paginator = CappedPaginator
+    show_full_result_count = False  # a second count of the whole list, never shown capped
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
@@ -150,7 +192,7 @@ class InvestigationAdmin(PublicationExportAdminMixin, ScopedAdmin):
 @admin.register(Membership)
 class MembershipAdmin(ScopedAdmin):
     list_display = ["user", "investigation", "role", "created_at"]
-    list_filter = [("investigation", SCOPED_FILTER), "role"]
+    list_filter = [("investigation", InvestigationFilter), "role"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
     list_select_related = ["user", "investigation"]
 
@@ -191,8 +233,8 @@ class FollowUpAdmin(AdminImportExportMixin, ScopedAdmin):
         "status",
         "priority",
         "kind",
-        ("assignee", SCOPED_FILTER),
-        ("investigation", SCOPED_FILTER),
+        ("assignee", MemberFilter),
+        ("investigation", InvestigationFilter),
     ]
     date_hierarchy = "due_at"
     search_fields = ["title", "notes"]
@@ -232,7 +274,7 @@ class ReminderAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     """Reminders sent: to whom, when, for which follow-up. Written by the sweep only."""
 
     list_display = ["follow_up", "kind", "due_at", "status", "email", "sent_at", "attempts"]
-    list_filter = ["status", "kind", ("follow_up__investigation", SCOPED_FILTER)]
+    list_filter = ["status", "kind", ("follow_up__investigation", InvestigationFilter)]
     search_fields = ["follow_up__title", "email"]
     date_hierarchy = "due_at"
     list_select_related = ["follow_up"]
@@ -246,8 +288,7 @@ class AdminLogAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         return self.model._default_manager.visible_to(request.user, [Role.ADMIN])
 
     def has_view_permission(self, request, obj=None):
-        administers = investigation_ids_for(request.user, [Role.ADMIN]).exists()
-        return request.user.is_active and administers
+        return administers_any(request)
 
 
 @admin.register(PublicationExport)

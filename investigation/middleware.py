@@ -9,6 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.urls import reverse
 
 LOGIN_TIME_KEY = "authenticated_at"
+REFRESH_TIME_KEY = "refreshed_at"
 
 
 def stamp_login_time(sender, request, user, **kwargs):
@@ -22,15 +23,21 @@ def login_age(request):
 
 
 class SessionLimitMiddleware:
-    """Ends a login SESSION_MAX_AGE after the password was typed, however active it has been
-    (idle sessions end on their own: see SESSION_COOKIE_AGE)."""
+    """Ends a login SESSION_MAX_AGE after the password was typed, however active it has been,
+    and keeps an active login alive: idle sessions end SESSION_COOKIE_AGE after they were last
+    saved, and this saves them at most once every SESSION_REFRESH_SECONDS."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.user.is_authenticated and login_age(request) > settings.SESSION_MAX_AGE:
+        if not request.user.is_authenticated:
+            return self.get_response(request)
+        if login_age(request) > settings.SESSION_MAX_AGE:
             return self.end_session(request)
+        now = int(time.time())
+        if now - request.session.get(REFRESH_TIME_KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
+            request.session[REFRESH_TIME_KEY] = now  # a changed session is saved, expiry renewed
         return self.get_response(request)
 
     def end_session(self, request):

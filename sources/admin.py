@@ -15,6 +15,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from investigation.admin import (
     SCOPED_FILTER,
+    InvestigationFilter,
+    MemberFilter,
     ReadOnlyAdminMixin,
     ScopedAdmin,
     ScopedTabularInline,
@@ -87,11 +89,11 @@ class SourceAdmin(AdminImportExportMixin, ScopedAdmin):
         "last_contact_at",
     ]
     list_filter = [
-        ("investigation", SCOPED_FILTER),
+        ("investigation", InvestigationFilter),
         "review_status",
         "protection_level",
         "category",
-        ("handler", SCOPED_FILTER),
+        ("handler", MemberFilter),
     ]
     # Never the identity fields: a search that matched them would tell who a source is.
     search_fields = ["codename", "description"]
@@ -221,7 +223,7 @@ class IdentityAccessAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     """The read audit: editors read it; nobody adds, changes or deletes a row."""
 
     list_display = ["at", "action", "source", "user", "reason"]
-    list_filter = ["action", ("user", SCOPED_FILTER), ("source", SCOPED_FILTER)]
+    list_filter = ["action", ("user", MemberFilter), ("source", SCOPED_FILTER)]
     search_fields = ["source__codename", "reason", "user__username"]
     date_hierarchy = "at"
     list_select_related = ["source", "user"]
@@ -310,9 +312,9 @@ class InterviewAdmin(AdminImportExportMixin, ScopedAdmin):
     resource_classes = [InterviewResource]  # never the sensitive notes
     list_display = ["conducted_at", "source_codenames", "interviewer", "mode", "location"]
     list_filter = [
-        ("investigation", SCOPED_FILTER),
+        ("investigation", InvestigationFilter),
         "mode",
-        ("interviewer", SCOPED_FILTER),
+        ("interviewer", MemberFilter),
     ]
     date_hierarchy = "conducted_at"
     # Never the sensitive notes (see SourceAdmin.search_fields).
@@ -322,7 +324,7 @@ class InterviewAdmin(AdminImportExportMixin, ScopedAdmin):
     inlines = [InterviewSourceInline, InterviewEventInline, AttachmentInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("sources")
+        return super().get_queryset(request).with_codenames()
 
     @method_decorator(sensitive_post_parameters("sensitive_notes"))
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -346,4 +348,4 @@ class InterviewAdmin(AdminImportExportMixin, ScopedAdmin):
 
     @admin.display(description="sources")
     def source_codenames(self, obj):
-        return ", ".join(source.codename for source in obj.sources.all()) or "—"
+        return obj.source_codenames() or "—"

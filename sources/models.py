@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -192,7 +192,25 @@ class Source(models.Model):
             self.review_status = self.ReviewStatus.PENDING
 
 
+class Joined(models.Aggregate):
+    """Texts joined with ", " (string_agg on PostgreSQL, group_concat on SQLite)."""
+
+    function = "GROUP_CONCAT"
+    template = "%(function)s(%(expressions)s, ', ')"
+    output_field = models.TextField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="STRING_AGG", **extra_context)
+
+
 class InterviewQuerySet(ScopedQuerySet):
+    def with_codenames(self):
+        """Each interview's source codenames as one text ("ASH-1, OAK-2"), in the list's own
+        query (prefetching the sources would be a second one)."""
+        links = InterviewSource.objects.filter(interview=OuterRef("pk")).order_by()
+        names = links.values("interview").annotate(names=Joined("source__codename"))
+        return self.annotate(codenames=Subquery(names.values("names")))
+
     def publishable(self):
         """Interviews every one of whose sources is cleared."""
         uncleared = InterviewSource.objects.filter(interview=OuterRef("pk")).exclude(
@@ -258,8 +276,13 @@ class Interview(models.Model):
         ]
 
     def __str__(self):
-        codenames = ", ".join(source.codename for source in self.sources.all()) or "no source"
-        return f"{self.conducted_at:%d %b %Y} · {codenames}"
+        return f"{self.conducted_at:%d %b %Y} · {self.source_codenames() or 'no source'}"
+
+    def source_codenames(self):
+        """ "ASH-1, OAK-2": from with_codenames() when the list read them, else a query."""
+        if hasattr(self, "codenames"):
+            return self.codenames or ""
+        return ", ".join(source.codename for source in self.sources.all())
 
     def get_absolute_url(self):
         return reverse("admin:sources_interview_change", args=[self.pk])

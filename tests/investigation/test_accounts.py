@@ -306,6 +306,31 @@ def test_each_request_moves_the_idle_timeout_thirty_minutes_ahead(client, cast):
     assert datetime.timedelta(minutes=29) < left <= datetime.timedelta(minutes=30)
 
 
+def test_pages_within_a_minute_of_each_other_save_the_session_once(client, cast):
+    client.force_login(cast["reporter"])
+    client.get("/admin/")
+    Session.objects.update(expire_date=timezone.now() + datetime.timedelta(minutes=20))
+
+    client.get("/admin/")
+
+    left = session_row(client).expire_date - timezone.now()
+    assert left <= datetime.timedelta(minutes=20)
+
+
+def test_a_page_a_minute_after_the_last_save_moves_the_idle_timeout_again(client, cast):
+    client.force_login(cast["reporter"])
+    client.get("/admin/")
+    session = client.session
+    session["refreshed_at"] -= 61
+    session.save()
+    Session.objects.update(expire_date=timezone.now() + datetime.timedelta(minutes=20))
+
+    client.get("/admin/")
+
+    left = session_row(client).expire_date - timezone.now()
+    assert datetime.timedelta(minutes=29) < left <= datetime.timedelta(minutes=30)
+
+
 def test_a_session_idle_for_more_than_thirty_minutes_ends(client, cast):
     client.force_login(cast["reporter"])
     # The expiry a request 30 minutes and 1 second ago would have set.
