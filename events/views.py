@@ -1,4 +1,5 @@
-"""Where and when: the map of events, its GeoJSON, the place of a record, the timeline.
+"""Where and when: the map of events, its GeoJSON and popups, the place of a record, the
+timeline.
 
 Every page shows only what Model.objects.visible_to(user) lets the person see. Sources and
 interviews are never on these pages: their places endanger people.
@@ -11,6 +12,7 @@ from collections import Counter, defaultdict
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.gzip import gzip_page
 
 from events.forms import EventFilterForm, TimelineFilterForm
@@ -43,7 +45,9 @@ def event_map(request):
         {"value": f"{month:%Y-%m}", "label": f"{month:%b %Y}"}
         for month in months_between(first, last)
     ]
-    context = {**filter_choices(request), "months": months}
+    # The popup's details URL for any event: the script puts the event's id in place of {id}.
+    details_url = reverse("events:details", args=[0]).replace("/0.json", "/{id}.json")
+    context = {**filter_choices(request), "months": months, "details_url": details_url}
     return render(request, "events/map.html", context)
 
 
@@ -58,6 +62,13 @@ def events_geojson(request):
         return JsonResponse({"error": form.error_message(), "errors": form.errors}, status=400)
     events = Event.objects.visible_to(request.user).filtered(**form.filters())
     return HttpResponse(events.geojson(), content_type="application/geo+json")
+
+
+@staff_member_required
+def event_details(request, pk):
+    """What the map's popup shows of one of the person's events, asked for when it opens."""
+    events = Event.objects.visible_to(request.user).select_related("location")
+    return JsonResponse(get_object_or_404(events, pk=pk).map_details())
 
 
 @staff_member_required

@@ -273,19 +273,22 @@ class Interview(models.Model):
         indexes = [
             # Admin lists and the admin home: an investigation's latest interviews.
             models.Index(fields=["investigation", "conducted_at"], name="interview_recent_idx"),
+            # The admin list's first page in its order (the admin adds -pk) and its date
+            # hierarchy's first and last dates, at any size.
+            models.Index(fields=["-conducted_at", "-id"], name="interview_list_idx"),
         ]
 
     def __str__(self):
         return f"{self.conducted_at:%d %b %Y} · {self.source_codenames() or 'no source'}"
+
+    def get_absolute_url(self):
+        return reverse("admin:sources_interview_change", args=[self.pk])
 
     def source_codenames(self):
         """ "ASH-1, OAK-2": from with_codenames() when the list read them, else a query."""
         if hasattr(self, "codenames"):
             return self.codenames or ""
         return ", ".join(source.codename for source in self.sources.all())
-
-    def get_absolute_url(self):
-        return reverse("admin:sources_interview_change", args=[self.pk])
 
     def can_see_sensitive_notes(self, user):
         """The interviewer, the handlers of its sources and the investigation's editors."""

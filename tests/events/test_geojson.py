@@ -1,4 +1,5 @@
-"""/map/events.geojson: the events a person may see, as GeoJSON, filtered, fast and compressed."""
+"""/map/events.geojson: the events a person may see, as lean GeoJSON, filtered, fast and
+compressed; and /map/events/<id>.json, the details a popup asks for when it opens."""
 
 import datetime
 import gzip
@@ -11,9 +12,11 @@ from investigation.models import Membership, Role
 from tests.factories import (
     make_actor,
     make_event,
+    make_interview,
     make_investigation,
     make_location,
     make_member,
+    make_source,
     make_user,
 )
 
@@ -29,11 +32,36 @@ def geojson(client, user, params=None):
     response = client.get(URL, params or {})
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == "application/geo+json"
-    return json.loads(response.content)
+    collection = json.loads(response.content)
+    assert_valid_geojson(collection)
+    return collection
+
+
+def assert_valid_geojson(collection):
+    """What RFC 7946 asks of a FeatureCollection of Points (and what Leaflet reads)."""
+    assert collection["type"] == "FeatureCollection"
+    assert isinstance(collection["features"], list)
+    for feature in collection["features"]:
+        assert feature["type"] == "Feature"
+        assert isinstance(feature["id"], int | str)
+        assert isinstance(feature["properties"], dict)
+        assert feature["geometry"]["type"] == "Point"
+        longitude, latitude = feature["geometry"]["coordinates"]
+        assert -180 <= longitude <= 180 and -90 <= latitude <= 90
 
 
 def titles(client, user, params=None):
-    return {feature["properties"]["title"] for feature in geojson(client, user, params)["features"]}
+    """The titles of the events on the map: the features carry only their ids."""
+    ids = [feature["id"] for feature in geojson(client, user, params)["features"]]
+    assert len(ids) == len(set(ids))
+    return set(Event.objects.filter(pk__in=ids).values_list("title", flat=True))
+
+
+def details(client, user, event, status=200):
+    client.force_login(user)
+    response = client.get(f"/map/events/{event.pk}.json")
+    assert response.status_code == status, response.content
+    return response.json() if status == 200 else None
 
 
 def test_anonymous_people_are_sent_to_log_in(client):
@@ -60,28 +88,76 @@ def test_the_events_are_a_feature_collection_of_points_in_longitude_latitude_ord
     collection = geojson(client, cast["reporter"])
     assert collection["type"] == "FeatureCollection"
     [feature] = collection["features"]
-    assert feature["type"] == "Feature"
-    assert feature["geometry"] == {"type": "Point", "coordinates": [43.842, 35.412]}
-    assert feature["properties"] == {
+    assert feature == {
+        "type": "Feature",
         "id": event.pk,
-        "title": "Joint night raid",
-        "kind": "raid",
-        "status": "corroborated",
-        "when": "Nov 2018",
-        "date": "2018-11-14",
-        "date_precision": "month",
-        "geo_precision": 2,
-        "highlighted": True,
-        "place": "Village A",
-        "url": f"/admin/events/event/{event.pk}/change/",
+        "geometry": {"type": "Point", "coordinates": [43.842, 35.412]},
+        "properties": {
+            "kind": "raid",
+            "when": "Nov 2018",
+            "geo_precision": 2,
+            "highlighted": True,
+        },
     }
+
+
+def test_a_feature_leaves_out_an_exact_place_and_an_ordinary_event(client, cast, investigation):
+    make_event(investigation, location=make_location(investigation, geo_precision=1))
+    [feature] = geojson(client, cast["reporter"])["features"]
+    assert feature["properties"] == {"kind": "raid", "when": "Nov 2018"}
+
+
+def test_the_coordinates_are_rounded_to_five_decimals_about_a_metre(client, cast, investigation):
+    place = make_location(investigation, latitude=35.4681234567, longitude=43.8420049)
+    make_event(investigation, location=place)
+    [feature] = geojson(client, cast["reporter"])["features"]
+    assert feature["geometry"]["coordinates"] == [43.842, 35.46812]
+
+
+def test_a_point_weighs_the_same_however_long_its_title(client, cast, investigation):
+    """The title waits for the popup: 50,000 events stay a small download."""
+    place = make_location(investigation)
+    make_event(investigation, location=place, title="Raid", pk=90_001)
+    make_event(investigation, location=place, title="Joint night raid " * 11, pk=90_002)
+    features = geojson(client, cast["reporter"])["features"]
+    short, long = (len(json.dumps(feature, separators=(",", ":"))) for feature in features)
+    assert short == long < 180
+
+
+@pytest.mark.parametrize(
+    ("date", "precision", "end_date", "when"),
+    [
+        (D(2020, 3, 11), "day", None, "11 Mar 2020"),
+        (D(2019, 2, 13), "week", None, "week of 11 Feb 2019"),
+        (D(2018, 11, 14), "month", None, "Nov 2018"),
+        (D(2019, 1, 1), "year", None, "2019"),
+        (D(2019, 6, 28), "day", D(2019, 7, 2), "28 Jun 2019 – 2 Jul 2019"),
+        (D(2019, 6, 1), "month", D(2019, 8, 1), "Jun 2019 – Aug 2019"),
+    ],
+)
+def test_each_feature_is_dated_only_as_precisely_as_the_event_is_known(
+    client, cast, investigation, date, precision, end_date, when
+):
+    event = make_event(investigation, date=date, date_precision=precision, end_date=end_date)
+    [feature] = geojson(client, cast["reporter"])["features"]
+    assert feature["properties"]["when"] == when == event.when
+
+
+def test_the_features_say_nothing_of_titles_sources_or_interviews(client, cast, investigation):
+    source = make_source(investigation, cast["reporter"], real_name="Ahmad Secretname")
+    event = make_event(investigation, title="Raid recalled by one source")
+    make_interview(investigation, cast["reporter"], sources=[source], events=[event])
+    client.force_login(cast["reporter"])
+    text = client.get(URL).content.decode()
+    for secret in ("Ahmad Secretname", source.codename, "Raid recalled", "Place "):
+        assert secret not in text
 
 
 def test_events_without_a_place_are_counted_but_not_drawn(client, cast, investigation):
     make_event(investigation, title="Somewhere", location=None)
-    make_event(investigation, title="Placed")
+    placed = make_event(investigation, title="Placed")
     collection = geojson(client, cast["reporter"])
-    assert [feature["properties"]["title"] for feature in collection["features"]] == ["Placed"]
+    assert [feature["id"] for feature in collection["features"]] == [placed.pk]
     assert collection["unplaced"] == 1
 
 
@@ -252,3 +328,74 @@ def test_the_builder_reads_everything_it_needs_in_one_query(
     with django_assert_num_queries(1):
         collection = json.loads(events.geojson())
     assert len(collection["features"]) == 20
+
+
+# The popup's details ------------------------------------------------------------------------
+
+
+def test_a_popup_gets_the_title_date_kind_place_and_link_of_the_event(client, cast, investigation):
+    place = make_location(investigation, name="Village A", geo_precision=2)
+    event = make_event(
+        investigation,
+        title="Joint night raid",
+        location=place,
+        date=D(2018, 11, 14),
+        date_precision="month",
+        status="corroborated",
+        highlighted=True,
+    )
+    assert details(client, cast["reporter"], event) == {
+        "id": event.pk,
+        "title": "Joint night raid",
+        "kind": "raid",
+        "status": "corroborated",
+        "when": "Nov 2018",
+        "date_precision": "month",
+        "geo_precision": 2,
+        "highlighted": True,
+        "place": "Village A",
+        "url": f"/admin/events/event/{event.pk}/change/",
+    }
+
+
+def test_the_details_of_an_event_say_nothing_of_its_sources_or_interviews(
+    client, cast, investigation
+):
+    source = make_source(investigation, cast["reporter"], real_name="Ahmad Secretname")
+    event = make_event(investigation, title="Raid recalled by one source")
+    make_interview(
+        investigation, cast["reporter"], sources=[source], events=[event], summary="Secret talk"
+    )
+    client.force_login(cast["reporter"])
+    text = client.get(f"/map/events/{event.pk}.json").content.decode()
+    assert "Raid recalled by one source" in text
+    for secret in ("Ahmad Secretname", source.codename, "Secret talk"):
+        assert secret not in text
+
+
+def test_the_details_of_another_investigations_event_are_not_found(
+    client, cast, investigation, other_investigation
+):
+    theirs = make_event(other_investigation, title="Their smuggling run")
+    ours = make_event(investigation, title="Our raid")
+    details(client, cast["reporter"], theirs, status=404)
+    details(client, cast["outsider"], ours, status=404)
+    details(client, make_user("newcomer"), ours, status=404)
+    assert details(client, cast["outsider"], theirs)["title"] == "Their smuggling run"
+
+
+def test_anonymous_people_are_sent_to_log_in_for_details(client, investigation):
+    event = make_event(investigation)
+    response = client.get(f"/map/events/{event.pk}.json")
+    assert response.status_code == 302
+    assert response.url.startswith("/admin/login/")
+
+
+def test_the_details_of_an_event_take_one_query_besides_the_session(
+    client, cast, investigation, django_assert_num_queries
+):
+    event = make_event(investigation, actors=[make_actor(investigation)])
+    client.force_login(cast["reporter"])
+    with django_assert_num_queries(QUERIES_PER_REQUEST):
+        response = client.get(f"/map/events/{event.pk}.json")
+    assert response.json()["place"] == event.location.name

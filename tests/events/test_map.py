@@ -7,6 +7,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from events.models import Event
+from investigation.models import Membership
 from tests.events.conftest import DEMO_PASSWORD, save_artifact
 from tests.factories import make_actor, make_event, make_user
 
@@ -144,17 +145,52 @@ def test_the_time_slider_and_the_kind_filter_change_what_is_shown(
 
 
 @pytest.mark.browser
-def test_a_focus_raid_opens_a_popup_with_its_month_kind_and_a_link_to_the_record(
+def test_a_focus_raid_opens_a_popup_with_its_title_month_kind_and_a_link_to_the_record(
     page, log_in, demo, demo_reporter
 ):
     raid = demo.events.get(title="Joint night raid on a suspected ISIS safe house")
     open_map(page, log_in, demo_reporter, DEMO_PASSWORD, "?kind=raid")
     page.get_by_label("Group nearby events").uncheck()
-    page.locator(f'.fb-marker.is-highlighted[title^="{raid.title}"]').click()
+    # The marker itself says what and when; the popup asks for the rest when it opens.
+    page.locator('.fb-marker.is-highlighted[title="Raid · Nov 2018"]').click()
     popup = page.locator(".leaflet-popup")
+    expect(popup).to_contain_text(raid.title)
     expect(popup).to_contain_text("Nov 2018 (the day is not known)")
     expect(popup).to_contain_text("Raid · Corroborated")
+    expect(popup).to_contain_text(f"{raid.location.name} · near the place / part of a region")
     expect(popup).to_contain_text("Focus event of the story")
-    expect(popup.get_by_role("link", name=raid.title)).to_have_attribute(
-        "href", f"/admin/events/event/{raid.pk}/change/"
-    )
+    link = popup.get_by_role("link", name=raid.title)
+    expect(link).to_have_attribute("href", f"/admin/events/event/{raid.pk}/change/")
+    expect(popup).to_have_css("opacity", "1")  # Leaflet fades a popup in
+    save_artifact(page, "map-demo-popup.png")
+
+    link.click()
+    expect(page).to_have_url(re.compile(rf"/admin/events/event/{raid.pk}/change/$"))
+    expect(page.get_by_label("Title")).to_have_value(raid.title)
+
+
+@pytest.mark.browser
+def test_a_week_precision_attack_reads_as_its_week_on_the_marker_and_in_the_popup(
+    page, log_in, demo, demo_reporter
+):
+    attack = demo.events.get(title="Roadside bomb hits a farm vehicle")
+    open_map(page, log_in, demo_reporter, DEMO_PASSWORD, "?kind=ied")
+    page.get_by_label("Group nearby events").uncheck()
+    page.locator('.fb-marker[title="IED / explosion · week of 11 Feb 2019"]').click()
+    popup = page.locator(".leaflet-popup")
+    expect(popup.get_by_role("link", name=attack.title)).to_be_visible()
+    expect(popup).to_contain_text("week of 11 Feb 2019 (the day is not known)")
+
+
+@pytest.mark.browser
+def test_a_popup_of_an_event_no_longer_mine_says_it_could_not_be_loaded(
+    page, log_in, demo, demo_reporter
+):
+    open_map(page, log_in, demo_reporter, DEMO_PASSWORD, "?kind=raid")
+    page.get_by_label("Group nearby events").uncheck()
+    # After the map was drawn, an admin takes the reporter off the investigation.
+    Membership.objects.filter(user=demo_reporter, investigation=demo).delete()
+    page.locator('.fb-marker.is-highlighted[title="Raid · Nov 2018"]').click()
+    popup = page.locator(".leaflet-popup")
+    expect(popup).to_contain_text("The event could not be loaded (Not Found).")
+    expect(popup.get_by_role("link")).to_have_count(0)

@@ -1,7 +1,9 @@
 /* The map of events (/map/). django-leaflet's {% leaflet_map %} creates the map with the tiles
    of LEAFLET_CONFIG and calls fieldbookEventMap with it. The events come from
    /map/events.geojson with the filters of the form beside the map; the markers are drawn
-   by the page itself, so they show even when no tile server answers. */
+   by the page itself, so they show even when no tile server answers. The GeoJSON carries only
+   what the markers need (an investigation may have 50,000 events): a popup asks for its
+   event's title, status, place and link when it first opens. */
 (function () {
   "use strict";
 
@@ -36,17 +38,7 @@
       if (query === null) return draw({ features: [], unplaced: 0 });
       request = new AbortController();
       form.dataset.state = "loading";
-      fetch(form.dataset.geojsonUrl + "?" + query, {
-        credentials: "same-origin",
-        headers: { Accept: "application/geo+json" },
-        signal: request.signal,
-      })
-        .then(function (response) {
-          return response.json().then(function (body) {
-            if (!response.ok) throw new Error(body.error || response.statusText);
-            return body;
-          });
-        })
+      getJSON(form.dataset.geojsonUrl + "?" + query, "application/geo+json", request.signal)
         .then(draw)
         .catch(function (error) {
           if (error.name === "AbortError") return;
@@ -61,14 +53,15 @@
       ordinary = [];
       var drawnHalos = {};
       data.features.forEach(function (feature) {
-        var marker = eventMarker(feature, kinds);
+        var marker = eventMarker(feature, kinds, form.dataset.detailsUrl);
         if (feature.properties.highlighted) focus.addLayer(marker);
         else ordinary.push(marker);
         // One halo per place and precision: stacked copies would only darken each other.
-        var key = feature.geometry.coordinates.join() + "/" + feature.properties.geo_precision;
+        var precision = geoPrecision(feature.properties);
+        var key = feature.geometry.coordinates.join() + "/" + precision;
         if (!drawnHalos[key]) {
           drawnHalos[key] = true;
-          halos.addLayer(maps.halo(marker.getLatLng(), feature.properties.geo_precision,
+          halos.addLayer(maps.halo(marker.getLatLng(), precision,
             feature.properties.highlighted ? { color: "#d62728", fillColor: "#d62728" } : {}));
         }
       });
@@ -115,34 +108,72 @@
     load();
   };
 
-  function eventMarker(feature, kinds) {
+  // The GeoJSON's properties leave out what is usual: geo precision 1, not highlighted.
+  function geoPrecision(properties) {
+    return properties.geo_precision || 1;
+  }
+
+  function eventMarker(feature, kinds, detailsUrl) {
     var properties = feature.properties;
     var size = properties.highlighted ? 22 : 14;
     var classes = "fb-marker kind-" + properties.kind + (properties.highlighted ? " is-highlighted" : "");
     var coordinates = feature.geometry.coordinates; // GeoJSON: [longitude, latitude]
+    var label = kindLabel(kinds, properties.kind) + " · " + properties.when;
     var marker = L.marker([coordinates[1], coordinates[0]], {
       icon: L.divIcon({ className: classes, iconSize: [size, size] }),
-      title: properties.title + " (" + properties.when + ")",
-      alt: properties.title,
+      title: label,
+      alt: label,
       zIndexOffset: properties.highlighted ? 1000 : 0,
       riseOnHover: true,
     });
-    marker.bindPopup(function () { return popup(properties, kinds); });
+    var loaded = false;
+    marker.bindPopup(message("Loading…"));
+    marker.on("popupopen", function () {
+      if (loaded) return;
+      getJSON(detailsUrl.replace("{id}", feature.id), "application/json")
+        .then(function (details) {
+          loaded = true;
+          marker.setPopupContent(popup(details, kinds));
+        })
+        .catch(function (error) {
+          marker.setPopupContent(message("The event could not be loaded (" + error.message + ")."));
+        });
+    });
     return marker;
   }
 
   // Built from text nodes: titles are typed by people, never parsed as HTML.
-  function popup(properties, kinds) {
+  function popup(details, kinds) {
     var box = L.DomUtil.create("div", "fb-popup");
     var title = L.DomUtil.create("a", "fb-popup-title", box);
-    title.href = properties.url;
-    title.textContent = properties.title;
-    line(box, "fb-popup-when", properties.when + precisionNote(properties.date_precision));
-    var kind = kinds[properties.kind];
-    line(box, "", (kind ? kind.label : properties.kind) + " · " + capitalise(properties.status));
-    line(box, "fb-quiet", properties.place + " · " + maps.PRECISION_LABELS[properties.geo_precision]);
-    if (properties.highlighted) line(box, "fb-popup-focus", "Focus event of the story");
+    title.href = details.url;
+    title.textContent = details.title;
+    line(box, "fb-popup-when", details.when + precisionNote(details.date_precision));
+    line(box, "", kindLabel(kinds, details.kind) + " · " + capitalise(details.status));
+    line(box, "fb-quiet", details.place + " · " + maps.PRECISION_LABELS[details.geo_precision]);
+    if (details.highlighted) line(box, "fb-popup-focus", "Focus event of the story");
     return box;
+  }
+
+  function message(text) {
+    var box = L.DomUtil.create("div", "fb-popup");
+    line(box, "fb-quiet", text);
+    return box;
+  }
+
+  function kindLabel(kinds, value) {
+    return kinds[value] ? kinds[value].label : value;
+  }
+
+  // A JSON body, or an error carrying the server's message (a bad filter's 400 names it).
+  function getJSON(url, accept, signal) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: accept }, signal: signal })
+      .then(function (response) {
+        if (response.ok) return response.json();
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          throw new Error(body.error || response.statusText || response.status);
+        });
+      });
   }
 
   function line(parent, className, text) {
