@@ -79,16 +79,17 @@ class LocationQuerySet(ScopedQuerySet):
         # Only the compiled, parameterised subquery and fixed names are interpolated.
         sql = f"""
             WITH RECURSIVE ids(id) AS ({ids}),
-            names(investigation_id, name) AS (
-                SELECT id, (SELECT MIN({field}) FROM {table}
-                            WHERE investigation_id = ids.id AND {field} > '')
+            found(inv, region) AS (
+                SELECT ids.id, (SELECT MIN(p.{field}) FROM {table} p
+                                WHERE p.investigation_id = ids.id AND p.{field} > '')
                 FROM ids
                 UNION ALL
-                SELECT investigation_id, (SELECT MIN({field}) FROM {table}
-                            WHERE investigation_id = names.investigation_id AND {field} > name)
-                FROM names WHERE name IS NOT NULL
+                SELECT found.inv, (SELECT MIN(p.{field}) FROM {table} p
+                                   WHERE p.investigation_id = found.inv
+                                   AND p.{field} > found.region)
+                FROM found WHERE found.region IS NOT NULL
             )
-            SELECT DISTINCT name FROM names WHERE name IS NOT NULL ORDER BY name
+            SELECT DISTINCT region FROM found WHERE region IS NOT NULL ORDER BY region
         """  # noqa: S608
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

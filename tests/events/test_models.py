@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.db import IntegrityError, transaction
 
-from events.models import DatePrecision, format_precise_date
+from events.models import DatePrecision, Location, format_precise_date
 from investigation.models import Membership, Role
 from tests.factories import make_event, make_location, make_source
 
@@ -83,3 +83,19 @@ def test_events_without_external_id_do_not_collide(investigation):
     make_event(investigation, external_id="")
     make_event(investigation, external_id="")
     assert investigation.events.count() == 2
+
+
+def test_region_names_lists_each_district_of_the_users_places_once_in_order(
+    cast, investigation, other_investigation
+):
+    # Place names sorting before and after the districts: the lookup must compare districts.
+    for name, district in [("Zab", "Hawija"), ("Abbasi", "Kirkuk"), ("Yarimja", "Hawija")]:
+        make_location(investigation, name=name, admin2=district, admin1="Kirkuk")
+    make_location(investigation, name="Unplaced", admin2="")
+    make_location(other_investigation, name="Port", admin2="Basra", admin1="Basra")
+
+    districts = Location.objects.region_names("admin2", user=cast["reporter"])
+    provinces = Location.objects.region_names("admin1", user=cast["reporter"])
+
+    assert (districts, provinces) == (["Hawija", "Kirkuk"], ["Kirkuk"])
+    assert Location.objects.region_names("admin2", user=cast["outsider"]) == ["Basra"]
