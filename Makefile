@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint format worker migrations-check clean-venv
+.PHONY: run test bench lint format worker migrations-check clean-venv
 
 $(STAMP): requirements.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Fieldbook needs $(PYTHON) on PATH (or: make PYTHON=/path/to/python3.11 ...)"; exit 1; }
@@ -19,6 +19,9 @@ run: $(STAMP)  ## Set up and serve Fieldbook with the demo investigation on 127.
 
 test: $(STAMP)  ## The whole suite (PostgreSQL when DATABASE_URL is set, else SQLite)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)  ## Benchmarks on a scratch PostgreSQL database; writes bench/results.md
+	@scripts/bench $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -61,7 +61,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self):
-        return self.object_list[: self.CAP + 1].count()
+        rows = self.object_list.values("pk")  # without the list's annotations
+        return rows[: self.CAP + 1].count()
 
     @property
     def capped(self):

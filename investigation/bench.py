@@ -58,3 +58,15 @@ def round_robin_seconds(runs, cases):
 
 def milliseconds(seconds):
     return f"{seconds * 1000:,.1f} ms"
+
+
+def figure_line(figure):
+    """One figure as a line of a command's output."""
+    line = f"{figure.benchmark} | {figure.measure}: {figure.value}"
+    if figure.baseline:
+        line += f" | {figure.baseline}"
+    if figure.ratio is not None:
+        line += f" | ratio {figure.ratio:.2f}"
+    if figure.target:
+        line += f" | target {figure.target}: {figure.verdict()}"
+    return line

@@ -25,7 +25,7 @@ from events.models import (
     GeoPrecision,
     Location,
 )
-from investigation.bench import Figure, median_seconds, milliseconds
+from investigation.bench import Figure, figure_line, median_seconds, milliseconds
 from investigation.models import Investigation, Membership, Role
 
 EVENTS = 50_000
@@ -172,15 +172,6 @@ def geojson_figures(benchmark, events, runs):
 
 def per_point(benchmark, measure, size, target):
     return Figure(benchmark, measure, f"{size:.1f} bytes", target=f"≤ {target}", met=size <= target)
-
-
-def figure_line(figure):
-    line = f"{figure.benchmark} | {figure.measure}: {figure.value}"
-    if figure.baseline:
-        line += f" | {figure.baseline} | ratio {figure.ratio:.2f}"
-    if figure.target:
-        line += f" | target {figure.target}: {figure.verdict()}"
-    return line
 
 
 def sql_text(sql, params):

@@ -3,23 +3,29 @@
 Not a test: timings depend on the machine. Run it by hand on PostgreSQL, e.g.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/fieldbook_bench7 manage.py bench_export
 It creates N publishable events (default 100,000) with places, actors and 50 sources with
-identities for the leak scan to compare against, and rolls everything back at the end.
+identities for the leak scan to compare against, then adds events up to --large (default
+1,000,000) to see whether the CSV export's peak memory stays flat, and rolls everything back.
+
+Peak memory is tracemalloc's: what Python allocated at most during one export. libpq's own
+buffers (a server-side cursor's chunk, COPY's data) are C allocations it does not see.
 """
 
 import csv
 import datetime
+import itertools
 import statistics
 import tempfile
-import time
 import tracemalloc
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.utils import timezone
 from openpyxl import Workbook
 
 from events.models import Actor, Event, EventActor, Location
+from investigation.bench import Figure, figure_line, milliseconds, round_robin_seconds
 from investigation.models import Investigation, Membership, Role
 from investigation.publication import COLUMNS, QUERY_COLUMNS, publication_events
 from investigation.services import publication_export
@@ -27,103 +33,144 @@ from sources.models import Source
 
 CHUNK = 2000
 FIRST_DAY = datetime.date(2015, 1, 1)
+PLACES, ACTORS = 500, 100
+MEMORY_RUNS = 3  # a peak hardly varies from run to run, and tracemalloc slows each run
+FLAT = 1.2  # the large export's peak over the small one's, at most
+BASELINES = {
+    "csv.writer": "csv.writer over the same values_list",
+    "COPY": "PostgreSQL COPY of the same query",
+    "openpyxl": "openpyxl write-only over the same values_list",
+}
 
 
 class Command(BaseCommand):
     help = (
         "On PostgreSQL: export N publishable events (default 100,000) for publication as CSV "
         "and XLSX, median of --runs, and compare time and peak memory (tracemalloc) with "
-        "csv.writer over values_list, with PostgreSQL's COPY, and with openpyxl write-only."
+        "csv.writer over values_list, with PostgreSQL's COPY, and with openpyxl write-only; "
+        "then the CSV export's peak memory again at --large events (default 1,000,000)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--events", type=int, default=100_000)
-        parser.add_argument("--runs", type=int, default=5)
+        parser.add_argument(
+            "--large", type=int, default=1_000_000, help="0 skips the memory check at scale."
+        )
+        parser.add_argument("--runs", type=int, default=5, help="At least 3.")
         parser.add_argument("--csv-only", action="store_true", help="Skip the (slow) XLSX cases.")
 
-    def handle(self, *args, events, runs, csv_only, **options):
-        if connection.vendor != "postgresql":
-            raise CommandError("Run this on PostgreSQL (DATABASE_URL=postgres://...).")
-        with tempfile.TemporaryDirectory() as folder, transaction.atomic():
-            investigation, admin = bench_data_create(events)
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")  # planner statistics, as a live database has them
-            self.folder = Path(folder)
-            self.csv_only = csv_only
-            self.compare(investigation, admin, runs)
-            transaction.set_rollback(True)
-
-    def compare(self, investigation, admin, runs):
-        query = publication_events(investigation)
-        cases = [
-            ("publication_export, CSV", lambda out: self.service(investigation, admin, "csv", out)),
-            ("csv.writer over the same values_list", lambda out: csv_baseline(query, out)),
-            (
-                "csv.writer over a plain values_list",
-                lambda out: csv_baseline(plain(investigation), out),
-            ),
-            ("PostgreSQL COPY of the same query", lambda out: copy_baseline(query, out)),
-            (
-                "publication_export, XLSX",
-                lambda out: self.service(investigation, admin, "xlsx", out),
-            ),
-            (
-                "openpyxl write-only over the same values_list",
-                lambda out: xlsx_baseline(query, out),
-            ),
-        ]
-        if self.csv_only:
-            cases = cases[:4]
-        output = self.folder / "out"
-        # Round robin, so that a busy moment on the machine slows every case, not just one.
-        timings = {name: [] for name, _ in cases}
-        for _ in range(runs):
-            for name, work in cases:
-                started = time.perf_counter()
-                work(output)
-                timings[name].append(time.perf_counter() - started)
-        results = {}
-        for name, work in cases:
-            peak = peak_memory(lambda work=work: work(output))
-            results[name] = (statistics.median(timings[name]), peak, output.stat().st_size)
-        self.stdout.write(f"{query.count()} events, median of {runs} runs; peak traced memory")
-        for name, (seconds, peak, size) in results.items():
-            self.stdout.write(
-                f"  {name:46} {seconds:6.2f} s {peak / 1e6:7.1f} MB ({size / 1e6:.1f} MB file)"
-            )
-        seconds = [results[name][0] for name, _ in cases]
-        self.stdout.write(
-            f"  CSV export / csv.writer over the same query: {seconds[0] / seconds[1]:.2f}"
-            " (requirement: at most 1.5)\n"
-            f"  CSV export / COPY: {seconds[0] / seconds[3]:.2f}"
+    def handle(self, *args, events, large, runs, csv_only, **options):
+        if runs < 3:
+            raise CommandError("--runs must be at least 3 (the median of fewer says little).")
+        figures = measure(
+            runs=runs, stdout=self.stdout, events=events, large=large, xlsx=not csv_only
         )
-        if not self.csv_only:
-            self.stdout.write(f"  XLSX export / openpyxl write-only: {seconds[4] / seconds[5]:.2f}")
-
-    def service(self, investigation, admin, fmt, output):
-        result = publication_export(investigation=investigation, fmt=fmt, user=admin, output=output)
-        if result.status != "done":
-            raise CommandError(f"The export did not finish: {result.status} {result.error}")
+        for figure in figures:
+            self.stdout.write(figure_line(figure))
 
 
-def peak_memory(work):
-    tracemalloc.start()
-    try:
-        work()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+def measure(*, runs, stdout, events=100_000, large=1_000_000, xlsx=True):
+    """Time (median of `runs`, round robin) and peak memory (median of MEMORY_RUNS) of the
+    export of `events` events against its baselines, and its CSV peak at `large` events."""
+    if connection.vendor != "postgresql":
+        raise CommandError("Run this on PostgreSQL (DATABASE_URL=postgres://...).")
+    with tempfile.TemporaryDirectory() as folder, transaction.atomic():
+        stdout.write(f"Creating {events:,} events…")
+        investigation, admin = bench_data_create(events)
+        cases = export_cases(investigation, admin, Path(folder) / "out", xlsx)
+        stdout.write(f"Timing the export of {events:,} events, median of {runs} runs…")
+        seconds = round_robin_seconds(runs, cases)
+        peaks = {name: median_peak(work) for name, work in cases.items()}
+        figures = export_figures(f"Publication export, {events:,} events", seconds, peaks)
+        if large > events:
+            stdout.write(f"Adding events up to {large:,}; the CSV export's peak memory…")
+            bench_events_create(investigation, start=events, stop=large)
+            analyze()
+            large_peak = median_peak(cases["export CSV"])
+            figures.append(flat_figure(events, peaks["export CSV"], large, large_peak))
+        transaction.set_rollback(True)
+    return figures
 
 
-def plain(investigation):
-    columns = ("external_id", "date", "kind", "title", "status", "fatalities", "description",
-               "location__admin1", "location__admin2", "location__name", "location__latitude",
-               "location__longitude", "location__geo_precision")  # fmt: skip
-    return (
-        Event.objects.filter(investigation=investigation)
-        .order_by("date", "pk")
-        .values_list(*columns)
+def export_cases(investigation, admin, output, xlsx):
+    """name: work(), each writing the same events to `output`."""
+    query = publication_events(investigation)
+    cases = {
+        "export CSV": lambda: service(investigation, admin, "csv", output),
+        "csv.writer": lambda: csv_baseline(query, output),
+        "COPY": lambda: copy_baseline(query, output),
+    }
+    if xlsx:
+        cases["export XLSX"] = lambda: service(investigation, admin, "xlsx", output)
+        cases["openpyxl"] = lambda: xlsx_baseline(query, output)
+    return cases
+
+
+def export_figures(benchmark, seconds, peaks):
+    figures = [
+        compared(benchmark, "CSV, time", seconds, "export CSV", "csv.writer", 1.5),
+        compared(benchmark, "CSV, time", seconds, "export CSV", "COPY"),
+        compared(benchmark, "CSV, peak memory", peaks, "export CSV", "csv.writer"),
+        compared(benchmark, "CSV, peak memory (libpq's untraced)", peaks, "export CSV", "COPY"),
+    ]
+    if "export XLSX" in seconds:
+        figures += [
+            compared(benchmark, "XLSX, time", seconds, "export XLSX", "openpyxl", 1.3),
+            compared(benchmark, "XLSX, peak memory", peaks, "export XLSX", "openpyxl"),
+        ]
+    return figures
+
+
+def compared(benchmark, measure, results, case, baseline, target=None):
+    """A Figure of results[case] against results[baseline] (seconds or bytes, as `measure`
+    says); met when their ratio is at most `target`."""
+    unit = megabytes if "memory" in measure else milliseconds
+    ratio = results[case] / results[baseline] if results[baseline] else None
+    return Figure(
+        benchmark,
+        measure,
+        value=unit(results[case]),
+        baseline=f"{BASELINES[baseline]}: {unit(results[baseline])}",
+        ratio=ratio,
+        target=f"ratio ≤ {target}" if target else "",
+        met=None if target is None else ratio is not None and ratio <= target,
     )
+
+
+def flat_figure(events, peak, large, large_peak):
+    ratio = large_peak / peak
+    return Figure(
+        f"Publication export, {events:,} to {large:,} events",
+        f"CSV, peak memory at {large:,} events",
+        value=megabytes(large_peak),
+        baseline=f"the same export of {events:,} events: {megabytes(peak)}",
+        ratio=ratio,
+        target=f"ratio ≤ {FLAT} (flat)",
+        met=ratio <= FLAT,
+    )
+
+
+def service(investigation, admin, fmt, output):
+    result = publication_export(investigation=investigation, fmt=fmt, user=admin, output=output)
+    if result.status != "done":
+        raise CommandError(f"The export did not finish: {result.status} {result.error}")
+
+
+def median_peak(work):
+    """The median of MEMORY_RUNS tracemalloc peaks of work(), in bytes."""
+    peaks = []
+    for _ in range(MEMORY_RUNS):
+        tracemalloc.start()
+        try:
+            work()
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+    return statistics.median(peaks)
+
+
+def megabytes(size):
+    return f"{size / 1e6:,.2f} MB"
 
 
 def csv_baseline(query, output):
@@ -154,11 +201,15 @@ def xlsx_baseline(query, output):
     book.save(output)
 
 
+# The events --------------------------------------------------------------------------------------
+
+
 def bench_data_create(events):
+    """An investigation with `events` publishable events, and its Admin."""
     investigation = Investigation.objects.create(title="Bench export", slug="bench-export")
     admin = get_user_model().objects.create_user("bench-export-admin", is_staff=True)
     Membership.objects.create(investigation=investigation, user=admin, role=Role.ADMIN)
-    places = Location.objects.bulk_create(
+    Location.objects.bulk_create(
         Location(
             investigation=investigation,
             name=f"Village {n}",
@@ -167,10 +218,10 @@ def bench_data_create(events):
             latitude=34 + n / 1000,
             longitude=43 + n / 1000,
         )  # fmt: skip
-        for n in range(500)
+        for n in range(PLACES)
     )
-    actors = Actor.objects.bulk_create(
-        Actor(investigation=investigation, name=f"Armed group {n}") for n in range(100)
+    Actor.objects.bulk_create(
+        Actor(investigation=investigation, name=f"Armed group {n}") for n in range(ACTORS)
     )
     for n in range(50):
         Source.objects.create(
@@ -178,34 +229,67 @@ def bench_data_create(events):
             real_name=f"Person{n} Familyname{n}", contact=f"+964 770 {n:03d} {n:04d}; @handle_{n}",
             review_status=Source.ReviewStatus.CLEARED,
         )  # fmt: skip
-    created = Event.objects.bulk_create(
-        (
-            Event(
-                investigation=investigation,
-                kind=Event.Kind.RAID,
-                title=f"Raid number {n}",
-                date=FIRST_DAY + datetime.timedelta(days=n % 2000),
-                date_precision="day",
-                location=places[n % 500],
-                fatalities=n % 7,
-                publishable=True,
-                description=f"Forces entered village {n % 500} before dawn; {n % 7} were "
-                "killed and several detained, residents said.",
-                external_id=f"IRQ{n}",
-            )  # fmt: skip
-            for n in range(events)
-        ),
-        batch_size=5000,
-    )
-    EventActor.objects.bulk_create(
-        (
-            EventActor(event=event, actor=actor, role=role)
-            for index, event in enumerate(created)
-            for role, actor in (
-                ("primary", actors[index % 100]),
-                ("secondary", actors[(index + 1) % 100]),
-            )
-        ),
-        batch_size=5000,
-    )
+    bench_events_create(investigation, start=0, stop=events)
+    analyze()
     return investigation, admin
+
+
+def bench_events_create(investigation, *, start, stop):
+    """Events number `start` to `stop` - 1, each with two actors, by COPY: a million take well
+    under a minute, where bulk_create spends minutes preparing its instances' fields."""
+    places = list(investigation.locations.order_by("pk").values_list("pk", flat=True))
+    actors = list(investigation.actors.order_by("pk").values_list("pk", flat=True))
+    last = Event.objects.filter(investigation=investigation).order_by("-pk").first()
+    now = timezone.now()
+    rows_copy(Event, (bench_event(investigation, places, n, now) for n in range(start, stop)))
+    # COPY numbers the rows in the order it reads them.
+    made = Event.objects.filter(investigation=investigation, pk__gt=last.pk if last else 0)
+    pks = list(made.order_by("pk").values_list("pk", flat=True))  # before COPY holds the connection
+    rows_copy(
+        EventActor,
+        (
+            {"event": pk, "actor": actors[(n + offset) % ACTORS], "role": role}
+            for n, pk in enumerate(pks, start=start)
+            for offset, role in enumerate(("primary", "secondary"))
+        ),
+    )
+
+
+def bench_event(investigation, places, n, now):
+    """Event number n: its fields' values as the database stores them."""
+    return {
+        "investigation": investigation.pk,
+        "kind": Event.Kind.RAID,
+        "title": f"Raid number {n}",
+        "date": FIRST_DAY + datetime.timedelta(days=n % 2000),
+        "date_precision": "day",
+        "location": places[n % PLACES],
+        "fatalities": n % 7,
+        "description": f"Forces entered village {n % PLACES} before dawn; {n % 7} were killed "
+        "and several detained, residents said.",
+        "status": Event.Status.REPORTED,
+        "highlighted": False,
+        "publishable": True,
+        "external_id": f"IRQ{n}",
+        **dict.fromkeys(("original_type", "original_sub_type", "acled_source", "tags"), ""),
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def rows_copy(model, rows):
+    """Insert `rows` (dicts of field name: database value, the same names in each) with
+    PostgreSQL's COPY."""
+    rows = iter(rows)
+    first = next(rows)
+    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(name).column)
+                        for name in first)  # fmt: skip
+    sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in itertools.chain([first], rows):
+            copy.write_row(tuple(row.values()))
+
+
+def analyze():
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # planner statistics, as a live database has them

@@ -1,0 +1,144 @@
+"""Time the admin lists at 10,000 and at 1,000,000 rows of every listed model.
+
+Not a test: timings depend on the machine (the query counts are also budgeted in
+tests/investigation/test_admin_query_budget.py). It WRITES to the database it is given, which
+must be a scratch PostgreSQL database: `make bench` creates one and drops it afterwards.
+"""
+
+import time
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+from django.test.utils import override_settings
+
+from investigation.bench import Figure, figure_line, median_seconds, milliseconds
+from investigation.management.commands.generate_load import load_generate
+from investigation.models import Investigation, Membership, Role
+
+LISTS = {
+    "events": "/admin/events/event/",
+    "locations": "/admin/events/location/",
+    "actors": "/admin/events/actor/",
+    "sources": "/admin/sources/source/",
+    "interviews": "/admin/sources/interview/",
+    "follow_ups": "/admin/investigation/followup/",
+}
+TABLES = [
+    "events_event",
+    "events_location",
+    "events_actor",
+    "events_eventactor",
+    "sources_source",
+    "sources_interview",
+    "sources_interviewsource",
+    "sources_interviewevent",
+    "investigation_followup",
+    "investigation_membership",
+    "auth_user",
+]
+BUDGET = 8
+SMALL, LARGE = 10_000, 1_000_000
+
+
+def measure(*, runs, stdout, small=SMALL, large=LARGE):
+    """Fill one investigation to `small` rows of every listed model, time each list page as
+    its editor sees it, top it up to `large` rows and time them again."""
+    if connection.vendor != "postgresql":
+        raise CommandError("Run this on a scratch PostgreSQL database (see `make bench`).")
+    if Investigation.objects.exists():
+        raise CommandError("This database holds data: bench_admin needs an empty one.")
+    investigation = Investigation.objects.create(title="Benchmark", slug="bench-admin")
+    editor = bench_editor(investigation)
+    pages = {}
+    for size, added in ((small, small), (large, large - small)):
+        stdout.write(f"Filling every listed model to {size:,} rows ...")
+        started = time.perf_counter()
+        load_generate(scale=1, investigation=investigation, counts=dict.fromkeys(LISTS, added))
+        vacuum_analyze()
+        stdout.write(f"  {time.perf_counter() - started:.0f} s")
+        pages[size] = {name: page_figures(editor, url, runs) for name, url in LISTS.items()}
+    return [
+        list_figure(name, (small, pages[small][name]), (large, pages[large][name]))
+        for name in LISTS
+    ]
+
+
+def bench_editor(investigation):
+    editor = get_user_model().objects.create(username="bench-editor", is_staff=True)
+    Membership.objects.create(investigation=investigation, user=editor, role=Role.EDITOR)
+    return editor
+
+
+def vacuum_analyze():
+    """Visibility map and planner statistics, as a database that has been running has them.
+    Table by table: a database-wide VACUUM also waits for locks on the cluster's shared
+    catalogues, which any other session may hold."""
+    with connection.cursor() as cursor:
+        for table in TABLES:
+            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(table)}")
+
+
+# DEBUG off as in production: no query log kept, no debug page (make bench sets DEBUG=true
+# only so that the settings accept a scratch configuration).
+@override_settings(DEBUG=False, ALLOWED_HOSTS=["testserver"], REQUIRE_2FA=False)
+def page_figures(user, url, runs):
+    """(queries, median seconds) of the list page, in a session that is under way."""
+    client = Client()
+    client.force_login(user)
+    client.get("/admin/")
+
+    def get():
+        response = client.get(url)
+        if response.status_code != 200:
+            raise CommandError(f"{url} answered {response.status_code}")
+        return response
+
+    get()  # warm: templates compiled, connection open
+    queries = []
+    with connection.execute_wrapper(
+        lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)
+    ):
+        get()
+    seconds, _ = median_seconds(runs, get)
+    return len(queries), seconds
+
+
+def list_figure(name, small, large):
+    """small and large: (rows, (queries, seconds))."""
+    (small_rows, (small_queries, small_seconds)), (large_rows, (large_queries, large_seconds)) = (
+        small,
+        large,
+    )
+    ratio = large_seconds / small_seconds
+    queries_met = small_queries == large_queries <= BUDGET
+    return Figure(
+        benchmark=f"Admin list: {name.replace('_', '-')}",
+        measure=f"page at {large_rows:,} rows ({large_queries} queries, {small_queries} at "
+        f"{small_rows:,})",
+        value=milliseconds(large_seconds),
+        baseline=f"the page at {small_rows:,} rows: {milliseconds(small_seconds)}",
+        ratio=ratio,
+        target=f"≤ 2x, ≤ {BUDGET} queries at both sizes",
+        met=ratio <= 2 and queries_met,
+    )
+
+
+class Command(BaseCommand):
+    help = (
+        "On a scratch PostgreSQL database: time the admin lists (events, places, actors, "
+        "sources, interviews, follow-ups) at 10,000 and 1,000,000 rows each, as an editor "
+        "sees them; queries per page and the ratio of the two times. Writes data: use "
+        "`make bench`, which creates and drops its own database."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--runs", type=int, default=5)
+        parser.add_argument("--small", type=int, default=SMALL)
+        parser.add_argument("--large", type=int, default=LARGE)
+
+    def handle(self, *args, runs, small, large, **options):
+        figures = measure(runs=runs, stdout=self.stdout, small=small, large=large)
+        for figure in figures:
+            self.stdout.write(figure_line(figure))
