@@ -150,7 +150,9 @@ class Location(models.Model):
             models.Index(fields=["investigation", "admin2"], name="location_district_idx"),
             # The admin's province filter (region_names).
             models.Index(fields=["investigation", "admin1"], name="location_province_idx"),
-            # The admin list's first page in its order (the admin adds -pk), at any size.
+            # The admin list's first page in its order (the admin adds -pk), at any size: for
+            # one investigation, and across investigations (superusers, people in several).
+            models.Index(fields=["investigation", "name"], name="location_inv_name_idx"),
             models.Index(fields=["name", "-id"], name="location_list_idx"),
         ]
 

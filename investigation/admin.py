@@ -98,7 +98,8 @@ class ScopedAdmin(ScopedFieldsMixin, SimpleHistoryAdmin):
     show_full_result_count = False  # a second count of the whole list, never shown capped
 
     def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
+        rows = super().get_queryset(request)
+        return rows.visible_to(request.user, memberships=request_memberships(request))
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)

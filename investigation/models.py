@@ -59,13 +59,26 @@ class ScopedQuerySet(models.QuerySet):
 
     investigation_field = "investigation"
 
-    def visible_to(self, user, roles=None):
-        """Rows of the investigations `user` is a member of (with one of `roles`, if given)."""
+    def visible_to(self, user, roles=None, *, memberships=None):
+        """Rows of the investigations `user` is a member of (with one of `roles`, if given).
+
+        `memberships`: the user's Membership rows when the caller has read them already (the
+        admin does, once per request). The ids then go into the query as values, and
+        PostgreSQL plans for the investigations actually asked for: a page of a small
+        investigation beside a large one reads that investigation's index entries only.
+        """
         if not (user.is_authenticated and user.is_active):
             return self.none()
         if user.is_superuser:
             return self
-        ids = investigation_ids_for(user, roles)
+        if memberships is None:
+            ids = investigation_ids_for(user, roles)
+        else:
+            ids = [
+                member.investigation_id
+                for member in memberships
+                if member.user_id == user.pk and (roles is None or member.role in roles)
+            ]
         return self.filter(**{f"{self.investigation_field}__in": ids})
 
 
@@ -159,6 +172,13 @@ class Membership(models.Model):
         return f"{self.user} ({self.get_role_display()}, {self.investigation})"
 
 
+# What reminder_arm leaves: an open follow-up armed for its due time, a closed one armed for
+# none. The database checks this on every write, whoever writes (followup_out_of_step_idx).
+OUT_OF_STEP = (Q(status="open") & ~Q(armed_due_at=F("due_at"))) | (
+    ~Q(status="open") & Q(armed_due_at__isnull=False)
+)
+
+
 class FollowUpQuerySet(ScopedQuerySet):
     def open(self):
         return self.filter(status=FollowUp.Status.OPEN)
@@ -170,12 +190,17 @@ class FollowUpQuerySet(ScopedQuerySet):
         return self.due_by(timezone.now())
 
     def unreminded(self):
-        """Open follow-ups without a live reminder for their current due time: the sweep arms
-        them, whoever created them (the admin, seed_demo, an import, the shell)."""
+        """Open follow-ups without a live reminder for their current due time. It reads the
+        reminders themselves: the sweep asks it of the follow-ups due soon only."""
         live = Reminder.objects.filter(
             follow_up=OuterRef("pk"), due_at=OuterRef("due_at"), kind=Reminder.Kind.DUE
         ).exclude(status=Reminder.Status.CANCELLED)
         return self.open().exclude(Exists(live))
+
+    def out_of_step(self):
+        """Follow-ups whose armed_due_at does not match them: changed by something other than
+        reminder_arm (seed_demo, an import, update() in the shell). The sweep arms them."""
+        return self.filter(OUT_OF_STEP)
 
 
 class FollowUp(models.Model):
@@ -234,12 +259,20 @@ class FollowUp(models.Model):
         on_delete=models.SET_NULL,
         related_name="follow_ups",
     )
+    armed_due_at = models.DateTimeField(
+        "reminder armed for",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The due time reminder_arm last armed a reminder for; empty when none is "
+        "armed. The sweep arms the follow-ups where it differs (FollowUp.objects.out_of_step()).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["armed_due_at"])  # bookkeeping, not an edit
 
     objects = FollowUpQuerySet.as_manager()
 
@@ -257,6 +290,18 @@ class FollowUp(models.Model):
         indexes = [
             # The admin home and digests: a person's open follow-ups by due time.
             models.Index(fields=["assignee", "status", "due_at"], name="followup_assignee_due_idx"),
+            # The admin list's first page in its order, and its date hierarchy's first and
+            # last dates: for one investigation, and across investigations (superusers, people
+            # in several).
+            models.Index(fields=["investigation", "status", "due_at"], name="followup_list_idx"),
+            models.Index(fields=["investigation", "due_at"], name="followup_dates_idx"),
+            models.Index(fields=["status", "due_at", "-id"], name="followup_all_list_idx"),
+            # The sweep's reconcile: FollowUp.objects.out_of_step(), empty while all are in step.
+            models.Index(fields=["due_at"], condition=OUT_OF_STEP, name="followup_out_of_step_idx"),
+            # The sweep's check of what is due soon: FollowUp.objects.due_by(moment).unreminded().
+            models.Index(
+                fields=["due_at"], condition=Q(status="open"), name="followup_open_due_idx"
+            ),
         ]
 
     def __str__(self):
@@ -358,12 +403,6 @@ class ReminderQuerySet(DeliveryQuerySet, ScopedQuerySet):
     def due(self, now):
         """What the sweep sends now: reminders of follow-ups due within REMINDER_LEAD."""
         return self.claimable(now).filter(due_at__lte=now + settings.REMINDER_LEAD)
-
-    def outdated(self):
-        """Pending reminders whose follow-up is no longer open or was moved to another time."""
-        return self.pending().filter(
-            ~Q(follow_up__status=FollowUp.Status.OPEN) | ~Q(follow_up__due_at=F("due_at"))
-        )
 
 
 class Reminder(Delivery):

@@ -72,7 +72,16 @@ FOOTER = (
 
 def reminder_arm(*, follow_up):
     """Make the follow-up's reminders match it: one live reminder for its current due time
-    while it is open, and no pending one otherwise. Returns the live reminder, if any."""
+    while it is open, and no pending one otherwise. Records that due time (or none) as its
+    armed_due_at, which keeps it out of the sweep's out_of_step(). Returns the live reminder,
+    if any."""
+    reminder = reminders_match(follow_up)
+    follow_up.armed_due_at = reminder.due_at if reminder else None
+    FollowUp.objects.filter(pk=follow_up.pk).update(armed_due_at=follow_up.armed_due_at)
+    return reminder
+
+
+def reminders_match(follow_up):
     pending = Reminder.objects.pending().filter(follow_up=follow_up)
     if follow_up.status != FollowUp.Status.OPEN:
         pending.update(status=Status.CANCELLED)
@@ -94,18 +103,23 @@ def follow_ups_mark_done(*, follow_ups):
     with transaction.atomic():
         ids = list(follow_ups.open().values_list("pk", flat=True))
         FollowUp.objects.filter(pk__in=ids).update(
-            status=FollowUp.Status.DONE, updated_at=timezone.now()
+            status=FollowUp.Status.DONE, armed_due_at=None, updated_at=timezone.now()
         )
         Reminder.objects.pending().filter(follow_up_id__in=ids).update(status=Status.CANCELLED)
     return len(ids)
 
 
 def reminders_reconcile():
-    """Cancel reminders whose follow-up was done or moved, and arm the follow-ups that have no
-    reminder for their due time: those saved outside the admin (seed_demo, imports, the shell)
-    are reminded too."""
-    Reminder.objects.outdated().update(status=Status.CANCELLED)
-    for follow_up in FollowUp.objects.unreminded():
+    """Arm the follow-ups saved, done or moved outside the admin (seed_demo, imports, update()
+    in the shell): those whose armed_due_at says so, found through an index of the few, not by
+    comparing every follow-up with its reminders. Those due within REMINDER_LEAD are checked
+    against their reminders too, so that none is missed whatever armed_due_at says (a save()
+    of a stale copy can put back an old value). A pending reminder of a follow-up done or
+    moved is cancelled here, or at the latest when it would be sent (reminder_message)."""
+    soon = timezone.now() + settings.REMINDER_LEAD
+    for follow_up in FollowUp.objects.out_of_step():
+        reminder_arm(follow_up=follow_up)
+    for follow_up in FollowUp.objects.due_by(soon).unreminded():
         reminder_arm(follow_up=follow_up)
 
 

@@ -164,6 +164,9 @@ class Source(models.Model):
         indexes = [
             # The editors' review queue on the admin home.
             models.Index(fields=["investigation", "review_status"], name="source_review_idx"),
+            # The admin list's first page (by codename) for one investigation; the unique
+            # codename index serves it across investigations.
+            models.Index(fields=["investigation", "codename"], name="source_list_idx"),
         ]
 
     def __str__(self):

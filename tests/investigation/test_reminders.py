@@ -9,9 +9,11 @@ import socket
 import threading
 import time
 from collections import Counter
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings as django_settings
 from django.core import mail
 from django.core.checks import run_checks
@@ -210,6 +212,69 @@ def test_a_follow_up_completed_outside_the_admin_gets_no_reminder(people, invest
     assert reminders_send() == 0
     assert mail.outbox == []
     assert follow_up.reminders.get().status == Status.CANCELLED
+
+
+def test_a_follow_up_moved_outside_the_admin_is_reminded_at_its_new_time_only(
+    people, investigation
+):
+    follow_up = make_follow_up(investigation, people["reporter"], due_at=timezone.now() + 3 * DAY)
+    reminder_arm(follow_up=follow_up)
+    soon = timezone.now() + datetime.timedelta(minutes=10)
+    FollowUp.objects.filter(pk=follow_up.pk).update(due_at=soon)  # no updated_at either
+    assert reminders_send() == 1
+    assert set(follow_up.reminders.values_list("status", flat=True)) == {
+        Status.CANCELLED,
+        Status.SENT,
+    }
+    assert follow_up.reminders.get(status=Status.SENT).due_at == soon
+
+
+def test_a_follow_up_done_and_reopened_outside_the_admin_is_cancelled_then_armed_again(
+    people, investigation
+):
+    follow_up = make_follow_up(investigation, people["reporter"], due_at=timezone.now() + 3 * DAY)
+    reminder_arm(follow_up=follow_up)
+    FollowUp.objects.filter(pk=follow_up.pk).update(status=FollowUp.Status.DONE)
+    reminders_send()
+    assert follow_up.reminders.get().status == Status.CANCELLED  # days before it was due
+    FollowUp.objects.filter(pk=follow_up.pk).update(status=FollowUp.Status.OPEN)
+    reminders_send()
+    assert follow_up.reminders.get().status == Status.PENDING
+
+
+def test_a_stale_copy_saved_over_a_move_is_still_reminded_at_the_time_it_put_back(
+    people, investigation
+):
+    """A save() of a copy read before the follow-up was moved puts back the old due time and
+    the old armed_due_at, whose reminder the move cancelled: the sweep checks the reminders
+    of what is due soon itself."""
+    due = timezone.now() + datetime.timedelta(minutes=10)
+    follow_up = make_follow_up(investigation, people["reporter"], due_at=due)
+    reminder_arm(follow_up=follow_up)
+    stale = FollowUp.objects.get(pk=follow_up.pk)
+    follow_up.due_at = timezone.now() + 3 * DAY
+    follow_up.save()
+    reminder_arm(follow_up=follow_up)
+    stale.save()
+    assert reminders_send() == 1
+    assert follow_up.reminders.get(status=Status.SENT).due_at == due
+
+
+def test_the_migration_records_what_the_reminders_already_say(people, investigation):
+    fill = import_module("investigation.migrations.0009_fill_armed_due_at").fill_armed_due_at
+    reporter = people["reporter"]
+    armed, unarmed, closed = (
+        make_follow_up(investigation, reporter, due_at=timezone.now() + n * DAY) for n in (1, 2, 3)
+    )
+    for follow_up in (armed, closed):
+        Reminder.objects.create(follow_up=follow_up, due_at=follow_up.due_at)
+    FollowUp.objects.filter(pk=closed.pk).update(status=FollowUp.Status.DONE)
+    fill(django_apps, None)
+    assert set(FollowUp.objects.out_of_step()) == {unarmed, closed}
+    reminders_send()
+    assert closed.reminders.get().status == Status.CANCELLED
+    assert unarmed.reminders.get().status == Status.PENDING
+    assert not FollowUp.objects.out_of_step().exists()
 
 
 # What an email says ------------------------------------------------------------------------

@@ -291,5 +291,10 @@ def rows_copy(model, rows):
 
 
 def analyze():
+    """Planner statistics, as a live database has them. Table by table: a database-wide
+    ANALYZE in this long transaction would hold the shared catalogues' locks until the end."""
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")  # planner statistics, as a live database has them
+        cursor.execute(
+            "ANALYZE events_event, events_location, events_actor, events_eventactor, "
+            "sources_source, sources_interview, sources_interviewsource"
+        )
