@@ -37,7 +37,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--runs", type=int, default=5, help="Runs per figure (at least 3).")
+        parser.add_argument("--runs", type=int, default=3, help="Runs per figure (at least 3).")
         parser.add_argument(
             "--only", action="append", choices=list(SUITES), help="Just these (repeatable)."
         )
