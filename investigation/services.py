@@ -117,7 +117,10 @@ def reminders_reconcile():
     of a stale copy can put back an old value). A pending reminder of a follow-up done or
     moved is cancelled here, or at the latest when it would be sent (reminder_message)."""
     soon = timezone.now() + settings.REMINDER_LEAD
-    for follow_up in FollowUp.objects.out_of_step():
+    # Ordered by the partial index's own column: the model's ordering (status, due_at) would
+    # have PostgreSQL walk the admin list's index over every follow-up instead (20 ms at
+    # 100,000 against 0.02 ms).
+    for follow_up in FollowUp.objects.out_of_step().order_by("due_at"):
         reminder_arm(follow_up=follow_up)
     for follow_up in FollowUp.objects.due_by(soon).unreminded():
         reminder_arm(follow_up=follow_up)
