@@ -5,15 +5,16 @@ tests/investigation/test_admin_query_budget.py). It WRITES to the database it is
 must be a scratch PostgreSQL database: `make bench` creates one and drops it afterwards.
 """
 
+import contextlib
 import time
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test import Client
 from django.test.utils import override_settings
 
-from investigation.bench import Figure, figure_line, median_seconds, milliseconds
+from investigation.bench import Figure, figure_line, milliseconds, round_robin_seconds
 from investigation.management.commands.generate_load import load_generate
 from investigation.models import Investigation, Membership, Role
 
@@ -58,7 +59,7 @@ def measure(*, runs, stdout, small=SMALL, large=LARGE):
         load_generate(scale=1, investigation=investigation, counts=dict.fromkeys(LISTS, added))
         vacuum_analyze()
         stdout.write(f"  {time.perf_counter() - started:.0f} s")
-        pages[size] = {name: page_figures(editor, url, runs) for name, url in LISTS.items()}
+        pages[size] = pages_figures(editor, runs)
     figures = [
         list_figure(name, (small, pages[small][name]), (large, pages[large][name]))
         for name in LISTS
@@ -75,8 +76,7 @@ def beside_figures(runs, stdout, small, baseline):
     editor = bench_editor(desk, "bench-small-editor")
     stdout.write("A small investigation beside the large one ...")
     figures = []
-    for name, url in LISTS.items():
-        queries, seconds = page_figures(editor, url, runs)
+    for name, (queries, seconds) in pages_figures(editor, runs).items():
         ratio = seconds / baseline[name][1]
         figures.append(
             Figure(
@@ -99,37 +99,52 @@ def bench_editor(investigation, username="bench-editor"):
 
 
 def vacuum_analyze():
-    """Visibility map and planner statistics, as a database that has been running has them.
-    Table by table: a database-wide VACUUM also waits for locks on the cluster's shared
-    catalogues, which any other session may hold."""
+    """Visibility map and planner statistics, as a database that has been running has them,
+    then a checkpoint, so that writing the load back to disk does not overlap the timings
+    (one that did made a single page 3x slower in one run). Table by table: a database-wide
+    VACUUM also waits for locks on the cluster's shared catalogues, which any other session
+    may hold."""
     with connection.cursor() as cursor:
         for table in TABLES:
             cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(table)}")
+        with contextlib.suppress(DatabaseError):  # a role without pg_checkpoint: go on
+            cursor.execute("CHECKPOINT")
 
 
 # DEBUG off as in production: no query log kept, no debug page (make bench sets DEBUG=true
 # only so that the settings accept a scratch configuration).
 @override_settings(DEBUG=False, ALLOWED_HOSTS=["testserver"], REQUIRE_2FA=False)
-def page_figures(user, url, runs):
-    """(queries, median seconds) of the list page, in a session that is under way."""
+def pages_figures(user, runs):
+    """{list: (queries, median seconds)} of every list page, in a session that is under way.
+    The pages are timed in turns, so that a busy moment slows them all alike."""
     client = Client()
     client.force_login(user)
     client.get("/admin/")
 
-    def get():
-        response = client.get(url)
-        if response.status_code != 200:
-            raise CommandError(f"{url} answered {response.status_code}")
-        return response
+    def getter(url):
+        def get():
+            response = client.get(url)
+            if response.status_code != 200:
+                raise CommandError(f"{url} answered {response.status_code}")
 
-    get()  # warm: templates compiled, connection open
-    queries = []
+        return get
+
+    gets = {name: getter(url) for name, url in LISTS.items()}
+    queries = {}
+    for name, get in gets.items():
+        get()  # warm: templates compiled, connection open
+        queries[name] = queries_count(get)
+    seconds = round_robin_seconds(runs, gets)
+    return {name: (queries[name], seconds[name]) for name in LISTS}
+
+
+def queries_count(work):
+    sqls = []
     with connection.execute_wrapper(
-        lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)
+        lambda execute, sql, *args: sqls.append(sql) or execute(sql, *args)
     ):
-        get()
-    seconds, _ = median_seconds(runs, get)
-    return len(queries), seconds
+        work()
+    return len(sqls)
 
 
 def list_figure(name, small, large):
@@ -166,6 +181,8 @@ class Command(BaseCommand):
         parser.add_argument("--large", type=int, default=LARGE)
 
     def handle(self, *args, runs, small, large, **options):
+        if not 0 < small < large:
+            raise CommandError("--large must be more rows than --small, and both above 0.")
         figures = measure(runs=runs, stdout=self.stdout, small=small, large=large)
         for figure in figures:
             self.stdout.write(figure_line(figure))
