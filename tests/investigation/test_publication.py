@@ -7,7 +7,6 @@ import datetime
 import hashlib
 import io
 import json
-import time
 from types import SimpleNamespace
 
 import openpyxl
@@ -28,6 +27,7 @@ from tests.factories import (
     make_member,
     make_source,
 )
+from tests.waiting import wait_for
 
 REAL_NAME = "Zahir Quuxbaum"
 CONTACT = "+964 771 234 9876; Signal @zq_hawija; zahir.q@example.org"
@@ -468,10 +468,12 @@ def test_a_large_export_runs_on_a_worker_with_progress_and_a_download_link(
     export_row = PublicationExport.objects.get()
     status_url = reverse("admin:investigation_publication_status", args=[export_row.pk])
     assert response.status_code == 302 and response["Location"] == status_url
-    deadline = time.monotonic() + 30
-    while export_row.status in ("pending", "running") and time.monotonic() < deadline:
-        time.sleep(0.1)
+
+    def finished():
         export_row.refresh_from_db()
+        return export_row.status not in ("pending", "running")
+
+    wait_for(finished)
     assert export_row.status == "done", celery_worker.log()
     assert "Download" in client.get(status_url).content.decode()
     download = client.get(export_row.get_download_url())

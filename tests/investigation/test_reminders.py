@@ -7,7 +7,6 @@ import os
 import signal
 import socket
 import threading
-import time
 from collections import Counter
 from importlib import import_module
 from pathlib import Path
@@ -35,20 +34,11 @@ from tests.conftest import (
 )
 from tests.factories import make_event, make_follow_up, make_interview, make_location, make_source
 from tests.mail_backends import CrashAfterSendingBackend, RefusingBackend, read_mailbox
+from tests.waiting import wait_for
 
 SITE = "https://fieldbook.example.org"
 DAY = datetime.timedelta(days=1)
 Status = Reminder.Status
-
-
-def wait_for(condition, timeout=30, interval=0.05):
-    """Poll `condition` until it holds; False when `timeout` seconds pass first."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return False
 
 
 @pytest.fixture

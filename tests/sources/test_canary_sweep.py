@@ -20,6 +20,7 @@ from django.db import connection
 from sources.models import Source
 from sources.services import REVEAL_BURST_LIMIT, identity_reveal
 from tests.factories import make_event, make_source
+from tests.waiting import wait_for
 
 CANARIES = {
     "real_name": "Zahir Quuxbaum-Canary",
@@ -79,15 +80,6 @@ def admin_form(source, **changes):
         "interviewsource_set-INITIAL_FORMS": "0",
     }
     return {**data, **changes}
-
-
-def wait_for(condition, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.fixture
