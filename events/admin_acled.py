@@ -22,7 +22,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from events.services import acled_import
-from investigation.importexport import administered, administers_any
+from investigation.importexport import administered
+from investigation.models import administers_any
 
 TOKEN_SALT = "events.acled_import"  # noqa: S105 (a signing salt, not a secret)
 TOKEN_MAX_AGE = 60 * 60

@@ -11,11 +11,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from investigation.admin_publication import PublicationExportAdminMixin
-from investigation.importexport import (
-    AdminImportExportMixin,
-    administers_any,
-    request_memberships,
-)
+from investigation.importexport import AdminImportExportMixin
 from investigation.models import (
     FollowUp,
     Investigation,
@@ -24,8 +20,10 @@ from investigation.models import (
     PublicationExport,
     Reminder,
     Role,
+    administers_any,
     investigation_ids_for,
     members_visible_to,
+    request_memberships,
 )
 from investigation.resources import FollowUpResource
 from investigation.services import follow_ups_mark_done, reminder_arm

@@ -21,7 +21,12 @@ from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 from import_export.forms import ConfirmImportForm, ImportForm
 
-from investigation.models import Investigation, Membership, Role, investigation_ids_for
+from investigation.models import (
+    Investigation,
+    Role,
+    administers_any,
+    investigation_ids_for,
+)
 from investigation.publication import formula_escape
 
 logger = logging.getLogger(__name__)
@@ -69,22 +74,6 @@ class InvestigationConfirmImportForm(ConfirmImportForm):
 def administered(user):
     """The investigations `user` is an Admin of (superusers are not: they set up, not import)."""
     return Investigation.objects.filter(pk__in=investigation_ids_for(user, [Role.ADMIN]))
-
-
-def request_memberships(request):
-    """The user's memberships and their investigations, read once per request: an admin page
-    asks about them for its filters, its import buttons and every entry of its menu."""
-    if not hasattr(request, "_fieldbook_memberships"):
-        memberships = Membership.objects.filter(user_id=request.user.pk, user__is_active=True)
-        request._fieldbook_memberships = list(
-            memberships.select_related("investigation").order_by("investigation__title")
-        )
-    return request._fieldbook_memberships
-
-
-def administers_any(request):
-    """Whether the user is an Admin of some investigation (who may import and export)."""
-    return any(member.role == Role.ADMIN for member in request_memberships(request))
 
 
 class AdminImportExportMixin(ImportExportMixin):

@@ -30,6 +30,22 @@ def investigation_ids_for(user, roles=None):
     return memberships.values("investigation_id")
 
 
+def request_memberships(request):
+    """The user's memberships and their investigations, read once per request: an admin page
+    asks about them for its filters, its import buttons and every entry of its menu."""
+    if not hasattr(request, "_fieldbook_memberships"):
+        memberships = Membership.objects.filter(user_id=request.user.pk, user__is_active=True)
+        request._fieldbook_memberships = list(
+            memberships.select_related("investigation").order_by("investigation__title")
+        )
+    return request._fieldbook_memberships
+
+
+def administers_any(request):
+    """Whether the user is an Admin of some investigation (who may import and export)."""
+    return any(member.role == Role.ADMIN for member in request_memberships(request))
+
+
 def has_role_in(user, investigation_id, roles):
     """Whether `user` is an active member of that investigation with one of `roles`."""
     if not (user.is_authenticated and user.is_active):
