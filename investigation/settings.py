@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -139,6 +140,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -384,6 +386,27 @@ LEAFLET_CONFIG = {
     "MIN_ZOOM": 2,
     "MAX_ZOOM": 18,
     "RESET_VIEW": False,
+}
+
+# Content-Security-Policy (django-csp) -------------------------------------------------------
+
+# Scripts, styles, fonts and data from Fieldbook itself only, no inline script or style, no
+# plugins, no framing, forms posted only to Fieldbook. Images also from the tile server (and
+# data: URIs, which Leaflet and the admin's icons use).
+TILE_ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(LEAFLET_TILES_URL.replace("{s}", "*")))
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", TILE_ORIGIN],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
 }
 
 # Logging -------------------------------------------------------------------------------------

@@ -386,14 +386,25 @@ def outside_requests():
 
 @pytest.fixture
 def page(request, browser, live_server, outside_requests):
-    """A fresh browser context on the live server that cannot reach the outside world."""
+    """A fresh browser context on the live server that cannot reach the outside world. A
+    test whose page broke the Content-Security-Policy (an inline script or style, a script
+    from elsewhere) fails: the browser refused part of the page."""
     context = browser.new_context(base_url=live_server.url, service_workers="block")
     context.route("**/*", lambda route: stay_on(live_server.url, route, outside_requests))
     page = context.new_page()
+    violations = []
+    page.on("console", lambda message: note_csp_violation(message, violations))
     yield page
     if failed(request.node):
         save_screenshot(page, request.node)
     context.close()
+    if violations:
+        pytest.fail("The page broke its Content-Security-Policy:\n" + "\n".join(violations))
+
+
+def note_csp_violation(message, violations):
+    if message.type == "error" and "Content Security Policy" in message.text:
+        violations.append(message.text)
 
 
 def stay_on(origin, route, outside_requests):
