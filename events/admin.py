@@ -6,9 +6,9 @@ from django.template.loader import render_to_string
 from events.admin_acled import AcledImportAdminMixin
 from events.models import Actor, Event, EventActor, Location
 from events.resources import ActorResource, EventResource, LocationResource
+from investigation import access
 from investigation.admin import InvestigationFilter, ScopedAdmin, ScopedTabularInline
 from investigation.importexport import AdminImportExportMixin
-from investigation.models import EDITING_ROLES, has_role_in
 
 
 class RegionFilter(admin.SimpleListFilter):
@@ -144,6 +144,7 @@ class EventAdmin(AcledImportAdminMixin, AdminImportExportMixin, ScopedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # Publication is an editor's decision, taken on an event that exists.
-        if obj is None or not has_role_in(request.user, obj.investigation_id, EDITING_ROLES):
-            return ["place_map", "publishable"]
-        return ["place_map"]
+        readonly = [*super().get_readonly_fields(request, obj), "place_map"]
+        if obj is None or not access.is_editor(request.user, obj.investigation_id):
+            readonly.append("publishable")
+        return readonly

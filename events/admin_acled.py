@@ -22,8 +22,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from events.services import acled_import
+from investigation import access
 from investigation.importexport import administered
-from investigation.models import administers_any
 
 TOKEN_SALT = "events.acled_import"  # noqa: S105 (a signing salt, not a secret)
 TOKEN_MAX_AGE = 60 * 60
@@ -77,7 +77,7 @@ class AcledImportAdminMixin:
         return [path("import-acled/", view, name="events_event_acled_import"), *super().get_urls()]
 
     def changelist_view(self, request, extra_context=None):
-        extra = {"can_import_acled": administers_any(request), **(extra_context or {})}
+        extra = {"can_import_acled": access.administers_any(request.user), **(extra_context or {})}
         return super().changelist_view(request, extra)
 
     def acled_import_view(self, request):

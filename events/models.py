@@ -11,7 +11,12 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from investigation.models import Investigation, ScopedQuerySet, validate_same_investigation
+from investigation.models import (
+    INVESTIGATION_HELP,
+    Investigation,
+    ScopedQuerySet,
+    validate_same_investigation,
+)
 
 
 class GeoPrecision(models.IntegerChoices):
@@ -98,7 +103,10 @@ class LocationQuerySet(ScopedQuerySet):
 
 class Location(models.Model):
     investigation = models.ForeignKey(
-        Investigation, on_delete=models.CASCADE, related_name="locations"
+        Investigation,
+        on_delete=models.CASCADE,
+        related_name="locations",
+        help_text=INVESTIGATION_HELP,
     )
     name = models.CharField(max_length=200, help_text="Village, town, base or landmark.")
     admin1 = models.CharField(
@@ -176,7 +184,10 @@ class Actor(models.Model):
         OTHER = "other", "Other"
 
     investigation = models.ForeignKey(
-        Investigation, on_delete=models.CASCADE, related_name="actors"
+        Investigation,
+        on_delete=models.CASCADE,
+        related_name="actors",
+        help_text=INVESTIGATION_HELP,
     )
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.OTHER)
@@ -355,7 +366,10 @@ class Event(models.Model):
         DISPUTED = "disputed", "Disputed"
 
     investigation = models.ForeignKey(
-        Investigation, on_delete=models.CASCADE, related_name="events"
+        Investigation,
+        on_delete=models.CASCADE,
+        related_name="events",
+        help_text=INVESTIGATION_HELP,
     )
     kind = models.CharField(max_length=32, choices=Kind)
     title = models.CharField(max_length=200)

@@ -19,13 +19,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from investigation.models import (
-    Investigation,
-    PublicationExport,
-    Role,
-    has_role_in,
-    investigation_ids_for,
-)
+from investigation import access
+from investigation.models import Investigation, PublicationExport, Role
 from investigation.publication import publication_events
 from investigation.services import publication_export, publication_export_request
 from investigation.tasks import run_publication_export
@@ -51,9 +46,9 @@ class PublicationExportForm(forms.Form):
 
 
 def administered_exports(user):
-    return PublicationExport.objects.filter(
-        investigation__in=investigation_ids_for(user, [Role.ADMIN])
-    ).select_related("investigation", "user")
+    return PublicationExport.objects.visible_to(user, [Role.ADMIN]).select_related(
+        "investigation", "user"
+    )
 
 
 class PublicationExportAdminMixin:
@@ -81,7 +76,7 @@ class PublicationExportAdminMixin:
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        can_export = object_id.isdigit() and has_role_in(request.user, object_id, [Role.ADMIN])
+        can_export = object_id.isdigit() and access.may_export(request.user, object_id)
         extra = {"can_export_for_publication": can_export, **(extra_context or {})}
         return super().change_view(request, object_id, form_url, extra)
 
@@ -89,7 +84,7 @@ class PublicationExportAdminMixin:
         investigation = Investigation.objects.visible_to(request.user).filter(pk=object_id).first()
         if investigation is None:
             raise Http404("No such investigation in your investigations.")
-        if not has_role_in(request.user, investigation.pk, [Role.ADMIN]):
+        if not access.may_export(request.user, investigation.pk):
             raise PermissionDenied("Only the investigation's Admins export for publication.")
         form = PublicationExportForm(request.POST or None)
         if not form.is_valid():

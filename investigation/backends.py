@@ -1,48 +1,32 @@
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
-from django.db.models import Case, Q, Value, When
 
-from investigation.models import Membership, Role
+from investigation import access
 
 
 class MembershipRoleBackend(ModelBackend):
-    """Model permissions follow the roles people hold in their investigations.
+    """Model permissions for menus and for the pages that are not about one investigation's
+    rows: a member has those of the groups of the roles they hold, a superuser all of them.
 
-    A member with the role "editor" somewhere gets the permissions of the group "Editor", so a
-    membership is all an admin has to grant; groups assigned by hand and permissions given to
-    the person still count. What a person may see stays limited to their investigations by
-    each model's visible_to().
+    Nothing else counts: a group or a permission given to a person by hand would be a role in
+    every investigation. And what someone may do to a row is decided by investigation.access
+    against their role in that row's investigation, never here (ScopedAdmin asks access, not
+    user.has_perm, which answers True for every superuser).
     """
 
-    def _get_group_permissions(self, user_obj):
-        return Permission.objects.filter(
-            Q(group__user=user_obj) | Q(group__name__in=role_groups(user_obj))
-        ).distinct()
-
     def get_all_permissions(self, user_obj, obj=None):
-        """One query for every permission a page checks (ModelBackend asks twice: the person's
-        own, then their groups'). Cached on the user object for the request, as Django does."""
+        """Cached on the user object for the request, as Django does."""
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
+            user_obj._perm_cache = set().union(*access.role_permissions(user_obj).values())
             if user_obj.is_superuser:
-                permissions = Permission.objects.all()
-            else:
-                permissions = Permission.objects.filter(
-                    Q(user=user_obj)
-                    | Q(group__user=user_obj)
-                    | Q(group__name__in=role_groups(user_obj))
-                ).distinct()
-            user_obj._perm_cache = {
-                f"{app_label}.{codename}"
-                for app_label, codename in permissions.values_list(
-                    "content_type__app_label", "codename"
-                )
-            }
+                names = Permission.objects.values_list("content_type__app_label", "codename")
+                user_obj._perm_cache |= {f"{app}.{name}" for app, name in names}
         return user_obj._perm_cache
 
+    def get_user_permissions(self, user_obj, obj=None):
+        return set()
 
-def role_groups(user):
-    """A subquery of the names of the groups that go with the roles `user` holds."""
-    name = Case(*[When(role=role, then=Value(role.label)) for role in Role])
-    return Membership.objects.filter(user=user).annotate(group_name=name).values("group_name")
+    def get_group_permissions(self, user_obj, obj=None):
+        return self.get_all_permissions(user_obj, obj)

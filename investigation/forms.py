@@ -1,9 +1,15 @@
 import math
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
+from django.db.models import Q
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django_otp import verify_token
+
+from investigation import access
+from investigation.models import Investigation, Membership, Role
 
 
 class TwoFactorForm(forms.Form):
@@ -45,3 +51,70 @@ def throttled_message(details):
         f"Too many wrong codes. Wait {seconds} second{pluralize(seconds)}, then type the code "
         "your app shows at that moment."
     )
+
+
+class MembershipForm(forms.ModelForm):
+    """A member is found by their exact username or email address: the form never lists
+    everyone who has an account."""
+
+    person = forms.CharField(
+        label="Person",
+        max_length=254,
+        help_text="Their exact username or email address.",
+    )
+
+    class Meta:
+        model = Membership
+        fields = ["investigation", "role"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["person"].disabled = True
+            self.fields["person"].help_text = ""
+            self.initial["person"] = self.instance.user.get_username()
+
+    def clean_person(self):
+        if self.instance.pk:
+            return self.instance.user
+        value = self.cleaned_data["person"].strip()
+        people = list(
+            get_user_model()
+            .objects.filter(is_active=True)
+            .filter(Q(username=value) | Q(email__iexact=value))[:2]
+        )
+        if not people:
+            raise forms.ValidationError("No active account has that exact username or email.")
+        if len(people) > 1:
+            raise forms.ValidationError("Several accounts share that email: type the username.")
+        return people[0]
+
+    def clean(self):
+        data = super().clean()
+        person = data.get("person")
+        if person is not None and not self.instance.pk:
+            self.instance.user = person
+            investigation_id = self.instance.investigation_id
+            taken = Membership.objects.filter(user=person, investigation_id=investigation_id)
+            if investigation_id and taken.exists():
+                self.add_error("person", "They are already a member of this investigation.")
+        return data
+
+
+class PersonAddForm(UserCreationForm):
+    """An investigation's Admin adds a person to one of the investigations they administer:
+    an account that belongs to no investigation is for superusers to manage."""
+
+    investigation = forms.ModelChoiceField(
+        queryset=Investigation.objects.none(), help_text="The new person joins this one."
+    )
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.REPORTER)
+    requesting_user = None  # set per request by the admin (FieldbookUserAdmin.get_form)
+
+    class Meta(UserCreationForm.Meta):
+        fields = ["username", "first_name", "last_name", "email"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        ids = access.investigation_ids(self.requesting_user, [Role.ADMIN])
+        self.fields["investigation"].queryset = Investigation.objects.filter(pk__in=ids)

@@ -21,12 +21,8 @@ from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 from import_export.forms import ConfirmImportForm, ImportForm
 
-from investigation.models import (
-    Investigation,
-    Role,
-    administers_any,
-    investigation_ids_for,
-)
+from investigation import access
+from investigation.models import Investigation, Role
 from investigation.publication import formula_escape
 
 logger = logging.getLogger(__name__)
@@ -73,7 +69,7 @@ class InvestigationConfirmImportForm(ConfirmImportForm):
 
 def administered(user):
     """The investigations `user` is an Admin of (superusers are not: they set up, not import)."""
-    return Investigation.objects.filter(pk__in=investigation_ids_for(user, [Role.ADMIN]))
+    return Investigation.objects.filter(pk__in=access.investigation_ids(user, [Role.ADMIN]))
 
 
 class AdminImportExportMixin(ImportExportMixin):
@@ -84,7 +80,7 @@ class AdminImportExportMixin(ImportExportMixin):
     confirm_form_class = InvestigationConfirmImportForm
 
     def has_import_permission(self, request):
-        return administers_any(request)
+        return access.administers_any(request.user)
 
     def has_export_permission(self, request):
         return self.has_import_permission(request)
@@ -92,7 +88,7 @@ class AdminImportExportMixin(ImportExportMixin):
     def get_export_queryset(self, request):
         """The admin list's rows (its filters and search), in investigations they administer."""
         rows = super().get_export_queryset(request)
-        ids = investigation_ids_for(request.user, [Role.ADMIN])
+        ids = access.investigation_ids(request.user, [Role.ADMIN])
         return rows.filter(**{f"{rows.investigation_field}__in": ids})
 
     def create_import_form(self, request):

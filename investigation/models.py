@@ -2,7 +2,6 @@ import datetime
 import uuid
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
@@ -21,36 +20,11 @@ class Role(models.TextChoices):
 
 EDITING_ROLES = (Role.EDITOR, Role.ADMIN)
 
-
-def investigation_ids_for(user, roles=None):
-    """A subquery of the ids of the investigations `user` is a member of (with one of `roles`)."""
-    memberships = Membership.objects.filter(user_id=user.pk)
-    if roles is not None:
-        memberships = memberships.filter(role__in=roles)
-    return memberships.values("investigation_id")
-
-
-def request_memberships(request):
-    """The user's memberships and their investigations, read once per request: an admin page
-    asks about them for its filters, its import buttons and every entry of its menu."""
-    if not hasattr(request, "_fieldbook_memberships"):
-        memberships = Membership.objects.filter(user_id=request.user.pk, user__is_active=True)
-        request._fieldbook_memberships = list(
-            memberships.select_related("investigation").order_by("investigation__title")
-        )
-    return request._fieldbook_memberships
-
-
-def administers_any(request):
-    """Whether the user is an Admin of some investigation (who may import and export)."""
-    return any(member.role == Role.ADMIN for member in request_memberships(request))
-
-
-def has_role_in(user, investigation_id, roles):
-    """Whether `user` is an active member of that investigation with one of `roles`."""
-    if not (user.is_authenticated and user.is_active):
-        return False
-    return investigation_ids_for(user, roles).filter(investigation_id=investigation_id).exists()
+# The investigation of a record is chosen once, when it is created.
+INVESTIGATION_HELP = (
+    "A record stays in the investigation it was created in: moving it would carry what it "
+    "names (sources, places, people) into another compartment. Create it anew there instead."
+)
 
 
 def validate_same_investigation(instance, *field_names, investigation_id=None):
@@ -65,54 +39,51 @@ def validate_same_investigation(instance, *field_names, investigation_id=None):
         raise ValidationError(errors)
 
 
-class ScopedQuerySet(models.QuerySet):
-    """Rows that belong to an investigation. The one place that decides who sees what.
+def validate_member(instance, *field_names):
+    """Refuse people who are not active members of the row's investigation: a follow-up's
+    reminders, a source's identity and an interview's notes must not reach anyone outside
+    the compartment."""
+    from investigation import access
 
-    Everyone sees only rows of the investigations they are a member of; superusers (setup
-    accounts) see everything; inactive and anonymous users see nothing. Identities are
-    guarded separately (Source.can_see_identity), superusers included.
-    """
+    errors = {}
+    for name in field_names:
+        person = getattr(instance, name, None)
+        if person is not None and not access.may_hold(person, instance.investigation_id):
+            errors[name] = "Choose a member of this investigation."
+    if errors:
+        raise ValidationError(errors)
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Rows that belong to an investigation: each person sees those of the investigations they
+    are a member of (investigation.access decides; superusers included, inactive and anonymous
+    users see nothing)."""
 
     investigation_field = "investigation"
+    setup = False  # investigations and memberships: superusers set up every one
 
-    def visible_to(self, user, roles=None, *, memberships=None):
+    def visible_to(self, user, roles=None):
         """Rows of the investigations `user` is a member of (with one of `roles`, if given).
 
-        `memberships`: the user's Membership rows when the caller has read them already (the
-        admin does, once per request). The ids then go into the query as values, and
-        PostgreSQL plans for the investigations actually asked for: a page of a small
-        investigation beside a large one reads that investigation's index entries only.
-        """
+        The ids go into the query as values, read once per request, so that PostgreSQL plans
+        for the investigations actually asked for: a page of a small investigation beside a
+        large one reads that investigation's index entries only."""
+        from investigation import access  # access reads Membership, defined below
+
         if not (user.is_authenticated and user.is_active):
             return self.none()
-        if user.is_superuser:
+        ids = access.investigation_ids(user, roles, setup=self.setup and roles is None)
+        if ids is None:
             return self
-        if memberships is None:
-            ids = investigation_ids_for(user, roles)
-        else:
-            ids = [
-                member.investigation_id
-                for member in memberships
-                if member.user_id == user.pk and (roles is None or member.role in roles)
-            ]
         return self.filter(**{f"{self.investigation_field}__in": ids})
 
 
 class InvestigationQuerySet(ScopedQuerySet):
     investigation_field = "pk"
+    setup = True
 
     def active(self):
         return self.filter(status=Investigation.Status.ACTIVE)
-
-
-def members_visible_to(user):
-    """The people `user` works with: members of their investigations."""
-    User = get_user_model()
-    if user.is_active and user.is_superuser:
-        return User.objects.all()
-    return User.objects.filter(
-        memberships__investigation__in=investigation_ids_for(user)
-    ).distinct()
 
 
 class Investigation(models.Model):
@@ -147,19 +118,17 @@ class Investigation(models.Model):
     def __str__(self):
         return self.title
 
-    def role_of(self, user):
-        """The user's role here, or None for a non-member."""
-        membership = self.memberships.filter(user_id=user.pk).first()
-        return membership.role if membership else None
-
 
 class MembershipQuerySet(ScopedQuerySet):
-    pass
+    setup = True
 
 
 class Membership(models.Model):
     investigation = models.ForeignKey(
-        Investigation, on_delete=models.CASCADE, related_name="memberships"
+        Investigation,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        help_text=INVESTIGATION_HELP,
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -236,7 +205,10 @@ class FollowUp(models.Model):
         WELFARE_CHECK = "welfare_check", "Welfare check"
 
     investigation = models.ForeignKey(
-        Investigation, on_delete=models.CASCADE, related_name="follow_ups"
+        Investigation,
+        on_delete=models.CASCADE,
+        related_name="follow_ups",
+        help_text=INVESTIGATION_HELP,
     )
     title = models.CharField(
         "what",
@@ -331,6 +303,8 @@ class FollowUp(models.Model):
 
     def clean(self):
         validate_same_investigation(self, "event", "source", "interview")
+        if self.investigation_id:
+            validate_member(self, "assignee")
 
 
 # Reminders and digests: the database is the outbox --------------------------------------------

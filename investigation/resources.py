@@ -69,7 +69,9 @@ class ScopedResource(resources.ModelResource):
 
     def scope_of(self, model):
         if model is get_user_model():
-            return model.objects.filter(memberships__investigation=self.investigation)
+            return model.objects.filter(
+                memberships__investigation=self.investigation, is_active=True
+            )
         return model.objects.filter(investigation=self.investigation)
 
     def get_queryset(self):

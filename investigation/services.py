@@ -35,6 +35,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from investigation import access
 from investigation.models import (
     EDITING_ROLES,
     Digest,
@@ -43,8 +44,6 @@ from investigation.models import (
     LeakOverride,
     PublicationExport,
     Reminder,
-    Role,
-    has_role_in,
 )
 from investigation.publication import (
     CHUNK_SIZE,
@@ -355,7 +354,7 @@ def publication_export(*, investigation, fmt, user, output, override_reason=None
 
 def publication_export_request(*, investigation, fmt, user, override_reason=None):
     """Check who asks, and log the export as waiting (publication_export_run does it)."""
-    if user is not None and not has_role_in(user, investigation.pk, [Role.ADMIN]):
+    if user is not None and not access.may_export(user, investigation.pk):
         raise PermissionDenied("Only the investigation's Admins export for publication.")
     if fmt not in Export.Format.values:
         raise ValueError(f"Unknown format {fmt!r}: use one of {', '.join(Export.Format.values)}.")

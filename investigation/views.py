@@ -5,6 +5,7 @@ import qrcode
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -83,6 +84,10 @@ def qr_code_svg(text):
         size=len(grid),
         path=path,
     )
+
+
+def not_found(request, **kwargs):
+    raise Http404("No such page.")
 
 
 def locked_out(request, original_response=None, credentials=None):

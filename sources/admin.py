@@ -1,10 +1,9 @@
 import time
 from datetime import timedelta
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -13,6 +12,7 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.debug import sensitive_post_parameters
 
+from investigation import access
 from investigation.admin import (
     SCOPED_FILTER,
     InvestigationFilter,
@@ -23,7 +23,15 @@ from investigation.admin import (
 )
 from investigation.importexport import AdminImportExportMixin
 from investigation.models import EDITING_ROLES
-from sources.forms import AttachmentForm, IdentityForm, RevealForm
+from sources.forms import (
+    AttachmentForm,
+    HandOverForm,
+    IdentityForm,
+    InterviewCreateForm,
+    NotesForm,
+    RevealForm,
+    SourceCreateForm,
+)
 from sources.models import (
     Attachment,
     IdentityAccess,
@@ -33,7 +41,14 @@ from sources.models import (
     Source,
 )
 from sources.resources import InterviewResource, SourceResource
-from sources.services import identity_reveal, identity_update
+from sources.services import (
+    identity_reveal,
+    identity_update,
+    interview_hand_over,
+    notes_reveal,
+    notes_update,
+    source_hand_over,
+)
 
 REAUTHENTICATE_AFTER = timedelta(minutes=15)
 
@@ -115,12 +130,19 @@ class SourceAdmin(AdminImportExportMixin, ScopedAdmin):
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = SourceCreateForm
-        return super().get_form(request, obj, **kwargs)
+        form = super().get_form(request, obj, **kwargs)
+        form.requesting_user = request.user  # a class made afresh for this request
+        return form
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = ["codename", "reviewed_by", "reviewed_at"]
-        if obj is None or not obj.can_review(request.user):
+        readonly = [*super().get_readonly_fields(request, obj), "codename"]
+        readonly += ["reviewed_by", "reviewed_at"]
+        if obj is not None:
+            readonly.append("handler")  # handed over by an editor, never typed
+        if obj is None or not access.may_review(request.user, obj):
             readonly += ["review_status", "review_note"]
+        if obj is None and not access.edits_any(request.user):
+            readonly.append("handler")  # a reporter's new source is their own
         return readonly
 
     def get_changeform_initial_data(self, request):
@@ -129,16 +151,22 @@ class SourceAdmin(AdminImportExportMixin, ScopedAdmin):
         return initial
 
     def save_model(self, request, obj, form, change):
+        if not change and "handler" not in form.cleaned_data:
+            obj.handler = request.user
         if change:
             obj.note_edit(form.changed_data, request.user)
         super().save_model(request, obj, form, change)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         source = self.get_object(request, unquote(object_id))
+        may_review = access.may_review(request.user, source)
         context = {
-            "can_reveal": source.can_see_identity(request.user),
-            "identity_accesses": source.identity_accesses.select_related("user")[:50]
-            if source.can_review(request.user)
+            "can_reveal": access.may_see_identity(request.user, source),
+            "can_hand_over": access.may_hand_over(request.user, source),
+            "identity_accesses": source.identity_accesses.select_related(
+                "user", "handed_from", "handed_to"
+            )[:50]
+            if may_review
             else None,
             **(extra_context or {}),
         }
@@ -146,8 +174,10 @@ class SourceAdmin(AdminImportExportMixin, ScopedAdmin):
 
     def get_urls(self):
         identity = self.admin_site.admin_view(self.identity_view)  # never cached
+        hand_over = self.admin_site.admin_view(self.hand_over_view)
         return [
             path("<path:object_id>/identity/", identity, name="sources_source_identity"),
+            path("<path:object_id>/hand-over/", hand_over, name="sources_source_hand_over"),
             *super().get_urls(),
         ]
 
@@ -155,7 +185,7 @@ class SourceAdmin(AdminImportExportMixin, ScopedAdmin):
     def identity_view(self, request, object_id):
         """Reveal (and change) an identity: a stated reason, a fresh login, a log row."""
         source = self.get_object(request, unquote(object_id))
-        if not source.can_see_identity(request.user):
+        if not access.may_see_identity(request.user, source):
             raise PermissionDenied
         reveal_form = RevealForm(
             request.POST if "reveal" in request.POST else None,
@@ -196,6 +226,38 @@ class SourceAdmin(AdminImportExportMixin, ScopedAdmin):
         messages.success(request, f"Identity of {source.codename} changed; review is pending.")
         return redirect("admin:sources_source_change", source.pk)
 
+    def hand_over_view(self, request, object_id):
+        source = self.get_object(request, unquote(object_id))
+        return hand_over_page(self, request, source, source_hand_over, "source")
+
+
+def hand_over_page(model_admin, request, row, hand_over, keyword):
+    """An editor gives a source (or an interview) to another member, with a reason."""
+    if not access.may_hand_over(request.user, row):
+        raise PermissionDenied
+    form = HandOverForm(request.POST or None, row=row)
+    if form.is_valid():
+        try:
+            hand_over(
+                **{keyword: row},
+                to=form.cleaned_data["person"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_error("person", error)
+        else:
+            messages.success(request, f"Handed over to {form.cleaned_data['person']}.")
+            return redirect(row.get_absolute_url())
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "original": row,
+        "title": f"Hand over {row}",
+        "form": form,
+    }
+    return TemplateResponse(request, "admin/sources/hand_over.html", context)
+
 
 def login_is_stale(request):
     """Whether the person last proved who they are more than REAUTHENTICATE_AFTER ago."""
@@ -204,34 +266,29 @@ def login_is_stale(request):
     return time.time() - proven > REAUTHENTICATE_AFTER.total_seconds()
 
 
-class SourceCreateForm(forms.ModelForm):
-    """The add form: identity fields are typed here once (then only through a reveal)."""
-
-    real_name = forms.CharField(required=False, max_length=200)
-    contact = forms.CharField(
-        label="Contact details", required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    identifying_notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
-
-    class Meta:
-        model = Source
-        fields = ["investigation", "description", "handler", *Source.IDENTITY_FIELDS]
-
-
 @admin.register(IdentityAccess)
 class IdentityAccessAdmin(ReadOnlyAdminMixin, ScopedAdmin):
     """The read audit: editors read it; nobody adds, changes or deletes a row."""
 
-    list_display = ["at", "action", "source", "user", "reason"]
+    list_display = ["at", "action", "subject", "user", "handed_to", "reason"]
     list_filter = ["action", ("user", MemberFilter), ("source", SCOPED_FILTER)]
     search_fields = ["source__codename", "reason", "user__username"]
     date_hierarchy = "at"
-    list_select_related = ["source", "user"]
+    list_select_related = ["source", "interview", "user", "handed_to"]
 
     def get_queryset(self, request):
         return IdentityAccess.objects.visible_to(request.user, EDITING_ROLES).select_related(
-            "source", "user"
+            "source", "interview", "user", "handed_to"
         )
+
+    def has_view_permission(self, request, obj=None):
+        if obj is None:
+            return access.edits_any(request.user)
+        return access.is_editor(request.user, obj.investigation_id)
+
+    @admin.display(description="about")
+    def subject(self, entry):
+        return entry.source or entry.interview
 
 
 class InterviewSourceInline(ScopedTabularInline):
@@ -247,25 +304,6 @@ class InterviewEventInline(ScopedTabularInline):
     autocomplete_fields = ["event"]
     verbose_name = "event"
     verbose_name_plural = "events discussed"
-
-
-class InterviewWithSensitiveNotesForm(forms.ModelForm):
-    """For the people allowed to read them, the encrypted notes as an ordinary text box."""
-
-    sensitive_notes = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=Interview._meta.get_field("sensitive_notes").help_text,
-    )
-
-    class Meta:
-        model = Interview
-        fields = ["investigation", "summary", "sensitive_notes"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.initial["sensitive_notes"] = self.instance.sensitive_notes.reveal()
 
 
 class AttachmentInline(ScopedTabularInline):
@@ -302,7 +340,8 @@ INTERVIEW_SENSITIVE = (
     "Sensitive notes (need to know)",
     {
         "fields": ["sensitive_notes"],
-        "description": "Seen only by the interviewer, the sources' handlers and editors.",
+        "description": "Encrypted. From now on read only by the interviewer and the "
+        "investigation's editors, each time with a reason, and logged.",
     },
 )
 
@@ -331,20 +370,100 @@ class InterviewAdmin(AdminImportExportMixin, ScopedAdmin):
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_fieldsets(self, request, obj=None):
-        if obj is None or obj.can_see_sensitive_notes(request.user):
+        if obj is None:
             return [INTERVIEW_DETAILS, INTERVIEW_NOTES, INTERVIEW_SENSITIVE]
         return [INTERVIEW_DETAILS, INTERVIEW_NOTES]
 
     def get_form(self, request, obj=None, **kwargs):
-        if obj is None or obj.can_see_sensitive_notes(request.user):
-            kwargs["form"] = InterviewWithSensitiveNotesForm
-        return super().get_form(request, obj, **kwargs)
+        if obj is None:
+            kwargs["form"] = InterviewCreateForm
+        form = super().get_form(request, obj, **kwargs)
+        form.requesting_user = request.user  # a class made afresh for this request
+        return form
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None or not access.edits_any(request.user):
+            readonly.append("interviewer")  # handed over by an editor, never typed
+        return readonly
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         initial.setdefault("interviewer", request.user.pk)
         initial.setdefault("conducted_at", timezone.now())
         return initial
+
+    def save_model(self, request, obj, form, change):
+        if not change and "interviewer" not in form.cleaned_data:
+            obj.interviewer = request.user
+        super().save_model(request, obj, form, change)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        interview = self.get_object(request, unquote(object_id))
+        context = {
+            "can_read_notes": access.may_read_sensitive_notes(request.user, interview),
+            "has_notes": bool(interview.sensitive_notes),
+            "can_hand_over": access.may_hand_over(request.user, interview),
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, context)
+
+    def get_urls(self):
+        notes = self.admin_site.admin_view(self.notes_view)  # never cached
+        hand_over = self.admin_site.admin_view(self.hand_over_view)
+        return [
+            path("<path:object_id>/notes/", notes, name="sources_interview_notes"),
+            path("<path:object_id>/hand-over/", hand_over, name="sources_interview_hand_over"),
+            *super().get_urls(),
+        ]
+
+    @method_decorator(sensitive_post_parameters())
+    def notes_view(self, request, object_id):
+        """Read (and change) an interview's sensitive notes: a reason, a fresh login, a log."""
+        interview = self.get_object(request, unquote(object_id))
+        if not access.may_read_sensitive_notes(request.user, interview):
+            raise PermissionDenied
+        reveal_form = RevealForm(
+            request.POST if "reveal" in request.POST else None,
+            request=request,
+            needs_password=login_is_stale(request),
+        )
+        notes_form = NotesForm(request.POST if "change" in request.POST else None)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "interview": interview,
+            "title": f"Sensitive notes of the interview of {interview}",
+            "reveal_form": reveal_form,
+        }
+        if reveal_form.is_bound and reveal_form.is_valid():
+            if reveal_form.needs_password:
+                request.session["reauthenticated_at"] = int(time.time())
+            notes = notes_reveal(
+                interview=interview, user=request.user, reason=reveal_form.cleaned_data["reason"]
+            )
+            context["notes"] = notes
+            context["notes_form"] = NotesForm(initial={"notes": notes})
+        elif notes_form.is_bound:
+            return self.notes_change(request, interview, notes_form)
+        return TemplateResponse(request, "admin/sources/interview/notes.html", context)
+
+    def notes_change(self, request, interview, notes_form):
+        if login_is_stale(request) or not notes_form.is_valid():
+            messages.error(request, "Not changed: read the notes again, then change them.")
+            return redirect("admin:sources_interview_notes", interview.pk)
+        notes_update(
+            interview=interview,
+            user=request.user,
+            reason=notes_form.cleaned_data["change_reason"],
+            notes=notes_form.cleaned_data["notes"],
+        )
+        messages.success(request, "Sensitive notes changed.")
+        return redirect("admin:sources_interview_change", interview.pk)
+
+    def hand_over_view(self, request, object_id):
+        interview = self.get_object(request, unquote(object_id))
+        return hand_over_page(self, request, interview, interview_hand_over, "interview")
 
     @admin.display(description="sources")
     def source_codenames(self, obj):

@@ -9,16 +9,20 @@ On a model instance the value is a `Sealed` object, not text: it prints as a pla
 gives its plaintext only through `reveal()`. That keeps identities out of dumpdata, exports,
 templates, logs and error pages unless code asks for them on purpose. A value that no
 configured key can open raises `IdentityKeyError` when revealed and cannot be re-saved under
-another key: Fieldbook fails closed rather than showing ciphertext or corrupting a row.
+another key: Fieldbook fails closed rather than showing ciphertext or corrupting a row. And
+nothing is encrypted while the configured keys open none of the values already stored
+(keys_open_what_is_stored): a wrong key would otherwise overwrite identities it cannot read.
 """
 
 import base64
 import hashlib
 import os
 import re
+import time
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models.query_utils import DeferredAttribute
@@ -46,7 +50,8 @@ def current_keys():
 
 
 def seal(plaintext, context):
-    """Encrypt under the newest key."""
+    """Encrypt under the newest key, once the configured keys are known to fit the database."""
+    require_keys_open_what_is_stored()
     key = current_keys()[0]
     nonce = os.urandom(NONCE_BYTES)
     ciphertext = AESGCM(key).encrypt(nonce, plaintext.encode("utf-8"), context.encode())
@@ -78,6 +83,54 @@ def parse_token(token):
     if len(parts) != 3 or parts[0] != PREFIX:
         raise IdentityKeyError("A stored identity value is not in Fieldbook's encrypted format.")
     return parts
+
+
+# Key sets found to open what is stored, with when that was checked: writes check at most once
+# a minute, not once a value.
+VERIFIED_FOR_SECONDS = 60
+verified_key_sets = {}
+
+
+def encrypted_columns():
+    """Every (model, field name) whose column holds encrypted values."""
+    return [
+        (model, field.name)
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if isinstance(field, EncryptedTextField)
+    ]
+
+
+def require_keys_open_what_is_stored():
+    """Refuse to write while the configured keys open none of the values already stored (a
+    wrong FIELD_ENCRYPTION_KEYS): the same IdentityKeyError, and the same 503, as a read."""
+    ids = frozenset(key_id(key) for key in current_keys())
+    if time.monotonic() - verified_key_sets.get(ids, -VERIFIED_FOR_SECONDS) < VERIFIED_FOR_SECONDS:
+        return
+    if not keys_open_what_is_stored(ids):
+        raise IdentityKeyError(
+            "The keys in FIELD_ENCRYPTION_KEYS open none of the identities already stored, so "
+            "nothing was written: a wrong key would make what is stored unreadable for good. "
+            "Configure the key the identities were written with (newest first)."
+        )
+    verified_key_sets[ids] = time.monotonic()
+
+
+def keys_open_what_is_stored(ids):
+    """True when nothing is stored yet, or a stored value carries one of these keys' ids and
+    opens with it."""
+    anything_stored = False
+    for model, name in encrypted_columns():
+        rows = model._base_manager.exclude(**{name: ""})
+        for wanted in ids:
+            token = rows.filter(**{f"{name}__startswith": f"{PREFIX}:{wanted}:"}).values_list(
+                name, flat=True
+            )[:1]
+            for sealed in token:
+                sealed.reveal()  # raises if the value was altered
+                return True
+        anything_stored = anything_stored or rows.exists()
+    return not anything_stored
 
 
 class Sealed:
@@ -131,11 +184,23 @@ class EncryptedTextField(models.TextField):
     """
 
     descriptor_class = SealingAttribute
+    encrypted = True  # for code that must not import this module (investigation.admin)
+    # Only what Fieldbook itself asks of the ciphertext: empty or not, and which key wrote it.
+    # A regex or a length comparison would tell something about the plaintext.
+    ALLOWED_LOOKUPS = {"exact", "in", "isnull", "startswith"}
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("blank", True)
         kwargs.setdefault("default", "")
         super().__init__(*args, **kwargs)
+
+    def get_lookup(self, lookup_name):
+        if lookup_name not in self.ALLOWED_LOOKUPS:
+            return None
+        return super().get_lookup(lookup_name)
+
+    def get_transform(self, lookup_name):
+        return None  # no Length(), Lower() ... of a ciphertext
 
     @property
     def context(self):

@@ -1,8 +1,10 @@
 from django import forms
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.core.files.base import ContentFile
 
-from sources.models import Attachment
+from investigation import access
+from investigation.models import Membership
+from sources.models import Attachment, Interview, Source
 from sources.services import MINIMUM_REASON_LENGTH, attachment_sanitize
 
 
@@ -76,3 +78,89 @@ class AttachmentForm(forms.ModelForm):
         self.instance.uploaded_by = self.uploaded_by
         # What this returns is what gets stored: the cleaned bytes, never the upload itself.
         return ContentFile(cleaned.content, name="attachment")
+
+
+class HolderFormMixin:
+    """The add forms of sources and interviews: the handler (interviewer) is the person adding
+    it, or a member of that investigation an editor of it chooses (access.may_assign_holder).
+    Afterwards it changes only through a hand-over."""
+
+    holder_field = None
+    requesting_user = None  # set per request by the admin's get_form
+
+    def clean(self):
+        data = super().clean()
+        investigation, holder = data.get("investigation"), data.get(self.holder_field)
+        user = self.requesting_user
+        if (
+            investigation
+            and holder
+            and not access.may_assign_holder(user, investigation.pk, holder)
+        ):
+            self.add_error(
+                self.holder_field,
+                "Choose yourself, or (as an editor of this investigation) one of its members.",
+            )
+        return data
+
+
+class SourceCreateForm(HolderFormMixin, forms.ModelForm):
+    """The add form: identity fields are typed here once (then only through a reveal)."""
+
+    holder_field = "handler"
+    real_name = forms.CharField(required=False, max_length=200)
+    contact = forms.CharField(
+        label="Contact details", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    identifying_notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    class Meta:
+        model = Source
+        fields = ["investigation", "description", "handler", *Source.IDENTITY_FIELDS]
+
+
+class InterviewCreateForm(HolderFormMixin, forms.ModelForm):
+    """The add form: sensitive notes are typed here once (then only through the notes page,
+    with a reason, like an identity)."""
+
+    holder_field = "interviewer"
+    sensitive_notes = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=Interview._meta.get_field("sensitive_notes").help_text,
+    )
+
+    class Meta:
+        model = Interview
+        fields = ["investigation", "interviewer", "summary", "sensitive_notes"]
+
+
+class NotesForm(forms.Form):
+    notes = forms.CharField(
+        label="Sensitive notes", required=False, widget=forms.Textarea(attrs={"rows": 8})
+    )
+    change_reason = forms.CharField(
+        label="Why are you changing them?",
+        min_length=MINIMUM_REASON_LENGTH,
+        help_text="Logged with your name and the time.",
+    )
+
+
+class HandOverForm(forms.Form):
+    """Who takes over a source or an interview: a member of its investigation."""
+
+    person = forms.ModelChoiceField(queryset=get_user_model().objects.none(), label="Hand over to")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        min_length=MINIMUM_REASON_LENGTH,
+        help_text="Logged with your name and the time; both people are emailed.",
+    )
+
+    def __init__(self, *args, row, **kwargs):
+        super().__init__(*args, **kwargs)
+        members = Membership.objects.filter(investigation_id=row.investigation_id)
+        self.fields["person"].queryset = (
+            get_user_model()
+            .objects.filter(pk__in=members.values("user"), is_active=True)
+            .order_by("username")
+        )

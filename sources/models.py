@@ -12,10 +12,10 @@ from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from investigation.models import (
-    EDITING_ROLES,
+    INVESTIGATION_HELP,
     Investigation,
     ScopedQuerySet,
-    has_role_in,
+    validate_member,
     validate_same_investigation,
 )
 from sources.fields import EncryptedTextField
@@ -77,7 +77,10 @@ class Source(models.Model):
         CHANGES_REQUESTED = "changes_requested", "Changes requested"
 
     investigation = models.ForeignKey(
-        Investigation, on_delete=models.CASCADE, related_name="sources"
+        Investigation,
+        on_delete=models.CASCADE,
+        related_name="sources",
+        help_text=INVESTIGATION_HELP,
     )
     codename = models.CharField(
         max_length=60,
@@ -103,7 +106,8 @@ class Source(models.Model):
         on_delete=models.PROTECT,
         related_name="handled_sources",
         help_text="The reporter responsible for this source: the only reporter who may see "
-        "who they are.",
+        "who they are. Set when the source is added; afterwards only an editor hands a "
+        "source over (Hand over…), with a reason, and both people are told.",
     )
     # Identity: encrypted at rest, edited and read only through the reveal view.
     real_name = EncryptedTextField("real name")
@@ -175,15 +179,9 @@ class Source(models.Model):
     def get_absolute_url(self):
         return reverse("admin:sources_source_change", args=[self.pk])
 
-    def can_see_identity(self, user):
-        """Need to know: the handler and the investigation's editors, nobody else (not even
-        a superuser, whose account is for setup)."""
-        if user.is_active and user.pk == self.handler_id:
-            return True
-        return self.can_review(user)
-
-    def can_review(self, user):
-        return has_role_in(user, self.investigation_id, EDITING_ROLES)
+    def clean(self):
+        if self.investigation_id:
+            validate_member(self, "handler")
 
     def note_edit(self, changed_fields, user):
         """After an edit: a review is stamped with who and when; a changed identity or
@@ -230,13 +228,20 @@ class Interview(models.Model):
         VIDEO = "video", "Video call"
 
     investigation = models.ForeignKey(
-        Investigation, on_delete=models.CASCADE, related_name="interviews"
+        Investigation,
+        on_delete=models.CASCADE,
+        related_name="interviews",
+        help_text=INVESTIGATION_HELP,
     )
     sources = models.ManyToManyField(
         Source, through="InterviewSource", related_name="interviews", blank=True
     )
     interviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="interviews"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="interviews",
+        help_text="Who conducted it, and so may read its sensitive notes. Set when the "
+        "interview is logged; afterwards only an editor hands it over (Hand over…).",
     )
     conducted_at = models.DateTimeField("when")
     location = models.ForeignKey(
@@ -256,8 +261,8 @@ class Interview(models.Model):
     field_notes = models.TextField("field notes", blank=True)
     sensitive_notes = EncryptedTextField(
         "sensitive notes",
-        help_text="Anything that could expose a source. Encrypted; seen only by the "
-        "interviewer, the sources' handlers and editors.",
+        help_text="Anything that could expose a source. Encrypted; read only by the "
+        "interviewer and the investigation's editors, each time with a reason, and logged.",
     )
     events = models.ManyToManyField(
         "events.Event", through="InterviewEvent", related_name="interviews", blank=True
@@ -293,16 +298,10 @@ class Interview(models.Model):
             return self.codenames or ""
         return ", ".join(source.codename for source in self.sources.all())
 
-    def can_see_sensitive_notes(self, user):
-        """The interviewer, the handlers of its sources and the investigation's editors."""
-        if user.is_active and user.pk == self.interviewer_id:
-            return True
-        if self.pk and self.sources.filter(handler_id=user.pk).exists():
-            return True
-        return has_role_in(user, self.investigation_id, EDITING_ROLES)
-
     def clean(self):
         validate_same_investigation(self, "location")
+        if self.investigation_id:
+            validate_member(self, "interviewer")
 
 
 class InterviewSource(models.Model):
@@ -348,28 +347,62 @@ class InterviewEvent(models.Model):
 
 
 class IdentityAccessQuerySet(ScopedQuerySet):
-    investigation_field = "source__investigation"
-
     def since(self, moment):
         return self.filter(at__gte=moment)
 
 
 class IdentityAccess(models.Model):
-    """One row each time someone reads, changes or erases a source's identity. Append-only:
-    the admin offers no add, change or delete, and no code path updates a row."""
+    """One row each time someone reads, changes or erases a source's identity or an interview's
+    sensitive notes, or hands a source or an interview to someone else. Append-only: the admin
+    offers no add, change or delete, and no code path updates a row."""
 
     class Action(models.TextChoices):
         REVEAL = "reveal", "Revealed"
         EDIT = "edit", "Changed"
         ERASE = "erase", "Erased"
+        NOTES_READ = "notes_read", "Read sensitive notes"
+        NOTES_EDIT = "notes_edit", "Changed sensitive notes"
+        HAND_OVER = "hand_over", "Handed over"
 
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="identity_accesses")
+    investigation = models.ForeignKey(
+        Investigation, on_delete=models.CASCADE, related_name="identity_accesses"
+    )
+    source = models.ForeignKey(
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="identity_accesses",
+    )
+    interview = models.ForeignKey(
+        "Interview",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notes_accesses",
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="identity_accesses"
     )
-    action = models.CharField(max_length=8, choices=Action)
+    action = models.CharField(max_length=16, choices=Action)
     reason = models.TextField()
     at = models.DateTimeField(default=timezone.now, editable=False)
+    handed_from = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="A hand-over's previous handler or interviewer.",
+    )
+    handed_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="A hand-over's new handler or interviewer.",
+    )
 
     objects = IdentityAccessQuerySet.as_manager()
 
@@ -377,15 +410,24 @@ class IdentityAccess(models.Model):
         ordering = ["-at"]
         verbose_name = "identity access"
         verbose_name_plural = "identity access log"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(source__isnull=True) ^ models.Q(interview__isnull=True),
+                name="sources_identityaccess_one_subject",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(action="hand_over") | models.Q(handed_to__isnull=False),
+                name="sources_identityaccess_hand_over_has_recipient",
+            ),
+        ]
         indexes = [
             # The burst alert: how many identities one person revealed in the last 24 hours.
             models.Index(fields=["user", "action", "at"], name="identityaccess_burst_idx"),
         ]
 
     def __str__(self):
-        return (
-            f"{self.get_action_display()}: {self.source} by {self.user} at {self.at:%d %b %Y %H:%M}"
-        )
+        subject = self.source or self.interview
+        return f"{self.get_action_display()}: {subject} by {self.user} at {self.at:%d %b %Y %H:%M}"
 
 
 class AttachmentStorage(FileSystemStorage):

@@ -50,6 +50,18 @@ class InterviewResource(ScopedResource):
         attribute="location", column_name="location", widget=ScopedForeignKeyWidget(Location)
     )
 
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        """An existing interview keeps its interviewer: an editor hands it over, with a reason
+        and a log, never a spreadsheet."""
+        if field.attribute == "interviewer" and instance.pk:
+            named = field.clean(row, **kwargs)
+            if named != instance.interviewer:
+                raise ValueError(
+                    "The interviewer of an existing interview changes only through Hand over."
+                )
+            return
+        super().import_field(field, instance, row, is_m2m, **kwargs)
+
     class Meta(ScopedResource.Meta):
         model = Interview
         fields = ("id", "investigation", "conducted_at", "interviewer", "location", "mode",

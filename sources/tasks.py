@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from sources.services import reveal_burst_notify, welfare_checks_schedule
+from sources.services import hand_over_notify, reveal_burst_notify, welfare_checks_schedule
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -13,3 +13,9 @@ def notify_reveal_burst(user_id, investigation_id):
 def schedule_welfare_checks():
     """Daily (beat): one welfare-check follow-up for each source silent for too long."""
     return len(welfare_checks_schedule())
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notify_hand_over(access_id):
+    """Tell the previous and the new handler (or interviewer) of a hand-over."""
+    hand_over_notify(access_id=access_id)

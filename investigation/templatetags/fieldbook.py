@@ -7,6 +7,7 @@ from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from investigation import access
 from investigation.models import EDITING_ROLES, FollowUp
 from sources.models import Interview, Source
 
@@ -29,7 +30,7 @@ def fieldbook_dashboard(user):
         "sources_to_review": Source.objects.visible_to(user, EDITING_ROLES)
         .awaiting_review()
         .select_related("handler")[:15],
-        "is_editor": user.is_superuser or user.memberships.filter(role__in=EDITING_ROLES).exists(),
+        "is_editor": access.edits_any(user),
     }
 
 

@@ -1,5 +1,6 @@
 import re
 
+from investigation import access
 from sources.models import Source
 from tests.factories import make_interview, make_source
 
@@ -46,9 +47,9 @@ def test_changing_identity_or_protection_sends_a_cleared_source_back_to_review(c
 def test_only_the_handler_and_editors_may_see_an_identity(cast, investigation, django_user_model):
     source = make_source(investigation, cast["reporter"])
     root = django_user_model.objects.create_superuser("root", password="x")
-    assert source.can_see_identity(cast["reporter"])
-    assert source.can_see_identity(cast["editor"])
-    assert source.can_see_identity(cast["admin"])
-    assert not source.can_see_identity(cast["reporter2"])
-    assert not source.can_see_identity(cast["outsider"])
-    assert not source.can_see_identity(root)
+    assert access.may_see_identity(cast["reporter"], source)
+    assert access.may_see_identity(cast["editor"], source)
+    assert access.may_see_identity(cast["admin"], source)
+    assert not access.may_see_identity(cast["reporter2"], source)
+    assert not access.may_see_identity(cast["outsider"], source)
+    assert not access.may_see_identity(root, source)

@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
+from sources.fields import IdentityKeyError
 from sources.models import Source
 from sources.services import identity_erase
 
@@ -30,6 +31,6 @@ class Command(BaseCommand):
             raise CommandError("Not confirmed: nothing was erased.")
         try:
             identity_erase(source=source, user=person, reason=reason)
-        except PermissionDenied as error:
+        except (PermissionDenied, IdentityKeyError) as error:
             raise CommandError(str(error)) from None
         self.stdout.write(self.style.SUCCESS(f"The identity of {codename} is erased."))

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from investigation.models import Investigation
+from sources.fields import IdentityKeyError
 from sources.services import identity_erase
 
 
@@ -34,6 +35,6 @@ class Command(BaseCommand):
             with transaction.atomic():
                 for source in sources:
                     identity_erase(source=source, user=person, reason=reason)
-        except PermissionDenied as error:
+        except (PermissionDenied, IdentityKeyError) as error:
             raise CommandError(str(error)) from None
         self.stdout.write(self.style.SUCCESS(f"Erased {len(sources)} identities."))
