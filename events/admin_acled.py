@@ -3,7 +3,7 @@ checked, counts or every problem shown, nothing written), then confirm.
 
 Between the preview and the confirm the file waits under MEDIA_ROOT/imports (never served),
 named by a random id that travels only inside a signed token bound to the person and the
-investigation. The import itself runs in the request (events.services.acled_import writes
+investigation. The import itself runs in the request (events.acled.acled_import writes
 10,000 rows in a few seconds).
 """
 
@@ -18,11 +18,11 @@ from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from events.services import acled_import
+from events.acled import acled_import
 from investigation import access
+from investigation.admin_page import admin_page
 from investigation.importexport import administered
 
 TOKEN_SALT = "events.acled_import"  # noqa: S105 (a signing salt, not a secret)
@@ -139,12 +139,12 @@ class AcledImportAdminMixin:
 
     def acled_page(self, request, context):
         report = context.get("report")
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": "Import ACLED data",
-            "problems": report.problems[:PROBLEMS_SHOWN] if report else [],
-            "problems_left_out": max(len(report.problems) - PROBLEMS_SHOWN, 0) if report else 0,
+        return admin_page(
+            request,
+            "admin/events/event/acled_import.html",
+            title="Import ACLED data",
+            model_admin=self,
+            problems=report.problems[:PROBLEMS_SHOWN] if report else [],
+            problems_left_out=max(len(report.problems) - PROBLEMS_SHOWN, 0) if report else 0,
             **context,
-        }
-        return TemplateResponse(request, "admin/events/event/acled_import.html", context)
+        )

@@ -2,11 +2,10 @@ import calendar
 import datetime
 import json
 
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
+from django.db.models import Count, F, Max, Min, Q
 from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
@@ -337,14 +336,10 @@ class EventQuerySet(ScopedQuerySet):
         collection = {"type": "FeatureCollection", "features": features, "unplaced": unplaced}
         return json.dumps(collection, separators=(",", ":"), ensure_ascii=False).encode()
 
-    def publishable(self):
-        """Events an editor marked publishable, except those that rest only on sources whose
-        protection review is not cleared (an event no interview speaks about rests on
-        public reporting and stays in)."""
-        InterviewSource = apps.get_model("sources", "InterviewSource")
-        sources = InterviewSource.objects.filter(interview__events=OuterRef("pk"))
-        cleared = sources.filter(source__review_status="cleared")
-        return self.filter(publishable=True).filter(~Exists(sources) | Exists(cleared))
+    def marked_publishable(self):
+        """Events an editor ticked "publishable". What goes out is narrower: see
+        stories.publication.rows.cleared_for_publication."""
+        return self.filter(publishable=True)
 
 
 class Event(models.Model):
@@ -413,7 +408,7 @@ class Event(models.Model):
         blank=True,
         help_text="The identifier in an imported data set (ACLED event_id_cnty).",
     )
-    # As an imported data set had them (events.services.acled_import); kind is our reading.
+    # As an imported data set had them (events.acled.acled_import); kind is our reading.
     original_type = models.CharField(
         "original type", max_length=100, blank=True, help_text="ACLED event_type, as imported."
     )

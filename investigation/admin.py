@@ -14,22 +14,20 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from investigation import access
-from investigation.admin_publication import PublicationExportAdminMixin
 from investigation.forms import MembershipForm, PersonAddForm
 from investigation.importexport import AdminImportExportMixin
 from investigation.models import (
     FollowUp,
     Investigation,
-    LeakOverride,
     Membership,
-    PublicationExport,
     Reminder,
     Role,
 )
+from investigation.reminders import follow_ups_mark_done, reminder_arm
 from investigation.resources import FollowUpResource
-from investigation.services import follow_ups_mark_done, reminder_arm
 
 User = get_user_model()
+
 SCOPED_FILTER = admin.RelatedOnlyFieldListFilter  # for small logs; big lists use the two below
 
 
@@ -272,7 +270,7 @@ class MembershipInline(ScopedTabularInline):
 
 
 @admin.register(Investigation)
-class InvestigationAdmin(PublicationExportAdminMixin, ScopedAdmin):
+class InvestigationAdmin(ScopedAdmin):
     list_display = ["title", "status", "member_count", "created_at"]
     list_filter = ["status"]
     search_fields = ["title", "slug"]
@@ -377,29 +375,6 @@ class AdminLogAdmin(ReadOnlyAdminMixin, ScopedAdmin):
         if obj is None:
             return access.administers_any(request.user)
         return access.is_admin(request.user, access.investigation_of(obj))
-
-
-@admin.register(PublicationExport)
-class PublicationExportAdmin(AdminLogAdmin):
-    list_display = ["created_at", "investigation", "user", "format", "status", "rows",
-                    "overridden", "download"]  # fmt: skip
-    list_filter = ["status", "format", "overridden"]
-    list_select_related = ["investigation", "user"]
-    date_hierarchy = "created_at"
-    exclude = ["path"]
-
-    @admin.display(description="file")
-    def download(self, export):
-        if export.status != PublicationExport.Status.DONE:
-            return "—"
-        return format_html('<a href="{}">Download</a>', export.get_download_url())
-
-
-@admin.register(LeakOverride)
-class LeakOverrideAdmin(AdminLogAdmin):
-    list_display = ["at", "user", "export", "row", "event", "field", "codename", "kind", "reason"]
-    list_select_related = ["user", "export__investigation"]
-    date_hierarchy = "at"
 
 
 class FieldbookUserAdmin(UserAdmin):

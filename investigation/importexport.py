@@ -15,17 +15,26 @@ import logging
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from import_export.admin import ImportExportMixin
 from import_export.formats import base_formats
 from import_export.forms import ConfirmImportForm, ImportForm
 
 from investigation import access
+from investigation.admin_page import admin_page
 from investigation.models import Investigation, Role
-from investigation.publication import formula_escape
 
 logger = logging.getLogger(__name__)
+
+# What a spreadsheet runs as a formula when a cell starts with it (OWASP's CSV injection list).
+FORMULA_STARTS = frozenset("=+-@\t\r")
+
+
+def formula_escape(value):
+    """A text a spreadsheet would run as a formula, made plain text with a leading quote."""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return f"'{value}"
+    return value
 
 
 class FormulaEscapingFormat:
@@ -148,18 +157,17 @@ class AdminImportExportMixin(ImportExportMixin):
         return self.import_form_response(request, form)
 
     def import_form_response(self, request, form):
-        context = {
+        return admin_page(
+            request,
+            [self.import_template_name],
+            title=_("Import"),
+            model_admin=self,
             **self.get_import_context_data(),
-            **self.admin_site.each_context(request),
-            "title": _("Import"),
-            "form": form,
-            "opts": self.model._meta,
-            "media": self.media + form.media,
-            "fields_list": [],
-            "import_error_display": self.import_error_display,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, [self.import_template_name], context)
+            form=form,
+            media=self.media + form.media,
+            fields_list=[],
+            import_error_display=self.import_error_display,
+        )
 
     def process_result(self, result, request):
         """A confirmed import that failed after all (the data changed since the preview) was

@@ -268,7 +268,7 @@ class FollowUp(models.Model):
         ordering = ["status", "due_at"]
         verbose_name = "follow-up"
         constraints = [
-            # sources.services.welfare_checks_schedule: never two open welfare checks at once.
+            # sources.welfare.welfare_checks_schedule: never two open welfare checks at once.
             models.UniqueConstraint(
                 fields=["source"],
                 condition=Q(kind="welfare_check", status="open"),
@@ -474,8 +474,10 @@ class PublicationExportQuerySet(ScopedQuerySet):
 
 
 class PublicationExport(models.Model):
-    """One export of an investigation's publishable record (investigation.services.
-    publication_export): who, when, which format, how many rows, and the SHA-256 of the file."""
+    """One export of an investigation's publishable record: who, when, which format, how many
+    rows, and the SHA-256 of the file. Written by stories.publication.export, whose workflow
+    lives with the story; the log stays here, beside the investigation it records, so that its
+    table, content type, permissions and admin URLs are the ones they always were."""
 
     class Format(models.TextChoices):
         CSV = "csv", "CSV"

@@ -7,6 +7,7 @@ event, a person) only point into it, and a row naming another investigation, or 
 row that is not in it, is refused with its row number and the reason.
 """
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.utils import timezone
@@ -14,9 +15,7 @@ from import_export import fields, resources
 from import_export.instance_loaders import CachedInstanceLoader
 from import_export.widgets import CachedForeignKeyWidget
 
-from events.models import Event
 from investigation.models import FollowUp
-from sources.models import Interview, Source
 
 CHANGE_REASON = "Spreadsheet import"
 SET_BY_IMPORT = ("created_by", "handler")
@@ -27,6 +26,13 @@ class ScopedForeignKeyWidget(CachedForeignKeyWidget):
     query for the whole file."""
 
     scope = None  # set per import by ScopedResource
+
+    def __init__(self, model, *args, **kwargs):
+        # A label ("events.Event") for the models of the layers above, as the model's own
+        # foreign keys name them.
+        super().__init__(
+            apps.get_model(model) if isinstance(model, str) else model, *args, **kwargs
+        )
 
     def get_queryset(self, value, row, *args, **kwargs):
         return self.scope
@@ -163,17 +169,17 @@ class ScopedResource(resources.ModelResource):
 class FollowUpResource(ScopedResource):
     assignee = fields.Field(attribute="assignee", column_name="assignee", widget=member_widget())
     event = fields.Field(
-        attribute="event", column_name="event", widget=ScopedForeignKeyWidget(Event)
+        attribute="event", column_name="event", widget=ScopedForeignKeyWidget("events.Event")
     )
     source = fields.Field(
         attribute="source",
         column_name="source",
-        widget=ScopedForeignKeyWidget(Source, "codename"),
+        widget=ScopedForeignKeyWidget("sources.Source", "codename"),
     )
     interview = fields.Field(
         attribute="interview",
         column_name="interview",
-        widget=ScopedForeignKeyWidget(Interview),
+        widget=ScopedForeignKeyWidget("sources.Interview"),
     )
 
     class Meta(ScopedResource.Meta):

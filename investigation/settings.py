@@ -136,6 +136,8 @@ INSTALLED_APPS = [
     "investigation",
     "events",
     "sources",
+    "stories",
+    "bench",
 ]
 
 MIDDLEWARE = [
@@ -209,7 +211,7 @@ STORAGES = {
 # Uploaded files live outside any served directory; they are only ever served by a view that
 # checks permissions (there is deliberately no MEDIA_URL route).
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "private")
-# Attachments: the largest upload accepted (sources.services.attachment_sanitize). Uploads up
+# Attachments: the largest upload accepted (sources.attachments.attachment_sanitize). Uploads up
 # to that size stay in memory, so an original with its GPS and serials is never spooled to disk.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 25) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES + 1024 * 1024
@@ -341,7 +343,7 @@ else:
 
 # Reminders -----------------------------------------------------------------------------------
 
-# Reminders, daily digests and welfare checks (investigation.services, sources.services). The
+# Reminders, daily digests and welfare checks (investigation.reminders, sources.welfare). The
 # database is the outbox: a follow-up's reminder is a row, and a periodic sweep emails each row
 # once. When they run is edited in the admin (Periodic tasks, django-celery-beat); the defaults
 # come from the migration investigation/0005_install_default_schedules.
@@ -376,7 +378,7 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 # An import runs in one transaction, rolled back unless every row is valid.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
-# Publication exports (investigation.services.publication_export) are files under
+# Publication exports (stories.publication.export.publication_export) are files under
 # MEDIA_ROOT/exports, never served directly. Above this many publishable events the admin page
 # hands the export to a Celery worker and shows its progress instead of making the browser wait.
 PUBLICATION_EXPORT_ASYNC_ROWS = env_int("PUBLICATION_EXPORT_ASYNC_ROWS", 5000)

@@ -4,13 +4,7 @@ from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from investigation.models import PublicationExport
-from investigation.services import (
-    digests_send,
-    publication_export_path,
-    publication_export_run,
-    reminders_send,
-)
+from investigation.reminders import reminders_send
 
 # Retried with backoff: the mail server's errors only (smtplib's are OSErrors too). Each retry
 # waits at most five minutes, far less than the broker's visibility timeout.
@@ -37,19 +31,3 @@ def send_due_reminders():
     """Every 5 minutes (beat): email each due reminder once. Safe to run twice at once: every
     reminder is claimed before it is sent."""
     return reminders_send()
-
-
-@shared_task(**MAIL_RETRY)
-def send_daily_digest():
-    """Daily (beat): each member's digest, at most one per member and day."""
-    return digests_send()
-
-
-@shared_task(acks_late=True)
-def run_publication_export(export_id):
-    """A large publication export queued by the admin page; progress goes on its row. Safe to
-    run twice: the export is claimed first."""
-    if not PublicationExport.objects.claim(export_id):
-        return None
-    export = PublicationExport.objects.get(pk=export_id)
-    return publication_export_run(export=export, output=publication_export_path(export)).status

@@ -3,17 +3,16 @@ from base64 import b32encode
 import django_otp
 import qrcode
 from django.conf import settings
-from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from investigation.admin_page import admin_page
 from investigation.forms import TwoFactorForm
 
 
@@ -28,18 +27,17 @@ def two_factor(request):
     form = TwoFactorForm(request.POST or None, device=device)
     if form.is_valid():
         return verified(request, form.device, next_url)
-    context = {
-        **admin.site.each_context(request),
-        "is_nav_sidebar_enabled": False,
-        "title": "Two-factor login",
-        "form": form,
-        "next": next_url,
-        "enrolling": not device.confirmed,
-    }
+    context = {"form": form, "next": next_url, "enrolling": not device.confirmed}
     if not device.confirmed:
         context["qr_code"] = qr_code_svg(device.config_url)
         context["secret"] = b32encode(device.bin_key).decode()
-    return TemplateResponse(request, "investigation/two_factor.html", context)
+    return admin_page(
+        request,
+        "investigation/two_factor.html",
+        title="Two-factor login",
+        is_nav_sidebar_enabled=False,
+        **context,
+    )
 
 
 def verified(request, device, next_url):
@@ -92,10 +90,12 @@ def not_found(request, **kwargs):
 
 def locked_out(request, original_response=None, credentials=None):
     """django-axes' lockout page: the same for every username, known or not."""
-    context = {
-        **admin.site.each_context(request),
-        "is_nav_sidebar_enabled": False,
-        "title": "Too many login attempts",
-        "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
-    }
-    return TemplateResponse(request, "investigation/locked_out.html", context, status=429).render()
+    page = admin_page(
+        request,
+        "investigation/locked_out.html",
+        title="Too many login attempts",
+        status=429,
+        is_nav_sidebar_enabled=False,
+        minutes=int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    )
+    return page.render()

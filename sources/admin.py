@@ -5,12 +5,11 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from investigation import access
 from investigation.admin import (
@@ -21,6 +20,7 @@ from investigation.admin import (
     ScopedAdmin,
     ScopedTabularInline,
 )
+from investigation.admin_page import admin_page
 from investigation.importexport import AdminImportExportMixin
 from investigation.models import EDITING_ROLES
 from sources.forms import (
@@ -32,6 +32,14 @@ from sources.forms import (
     RevealForm,
     SourceCreateForm,
 )
+from sources.identity import (
+    identity_reveal,
+    identity_update,
+    interview_hand_over,
+    notes_reveal,
+    notes_update,
+    source_hand_over,
+)
 from sources.models import (
     Attachment,
     IdentityAccess,
@@ -41,14 +49,6 @@ from sources.models import (
     Source,
 )
 from sources.resources import InterviewResource, SourceResource
-from sources.services import (
-    identity_reveal,
-    identity_update,
-    interview_hand_over,
-    notes_reveal,
-    notes_update,
-    source_hand_over,
-)
 
 REAUTHENTICATE_AFTER = timedelta(minutes=15)
 
@@ -187,44 +187,16 @@ class SourceAdmin(AdminImportExportMixin, ScopedAdmin):
         source = self.get_object(request, unquote(object_id))
         if not access.may_see_identity(request.user, source):
             raise PermissionDenied
-        reveal_form = RevealForm(
-            request.POST if "reveal" in request.POST else None,
-            request=request,
-            needs_password=login_is_stale(request),
+        return reveal_page(
+            self,
+            request,
+            source,
+            reveal=identity_reveal,
+            form_class=IdentityForm,
+            save=identity_save,
+            template="admin/sources/source/identity.html",
+            title=f"Identity of {source.codename}",
         )
-        identity_form = IdentityForm(request.POST if "change" in request.POST else None)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "source": source,
-            "title": f"Identity of {source.codename}",
-            "reveal_form": reveal_form,
-        }
-        if reveal_form.is_bound and reveal_form.is_valid():
-            if reveal_form.needs_password:
-                request.session["reauthenticated_at"] = int(time.time())
-            identity = identity_reveal(
-                source=source, user=request.user, reason=reveal_form.cleaned_data["reason"]
-            )
-            context["identity"] = identity
-            context["identity_form"] = IdentityForm(initial=identity)
-        elif identity_form.is_bound:
-            return self.identity_change(request, source, identity_form, context)
-        return TemplateResponse(request, "admin/sources/source/identity.html", context)
-
-    def identity_change(self, request, source, identity_form, context):
-        if login_is_stale(request) or not identity_form.is_valid():
-            messages.error(request, "Not changed: reveal the identity again, then change it.")
-            return redirect("admin:sources_source_identity", source.pk)
-        values = {name: identity_form.cleaned_data[name] for name in Source.IDENTITY_FIELDS}
-        identity_update(
-            source=source,
-            user=request.user,
-            reason=identity_form.cleaned_data["change_reason"],
-            values=values,
-        )
-        messages.success(request, f"Identity of {source.codename} changed; review is pending.")
-        return redirect("admin:sources_source_change", source.pk)
 
     def hand_over_view(self, request, object_id):
         source = self.get_object(request, unquote(object_id))
@@ -249,14 +221,54 @@ def hand_over_page(model_admin, request, row, hand_over, keyword):
         else:
             messages.success(request, f"Handed over to {form.cleaned_data['person']}.")
             return redirect(row.get_absolute_url())
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.opts,
-        "original": row,
-        "title": f"Hand over {row}",
-        "form": form,
-    }
-    return TemplateResponse(request, "admin/sources/hand_over.html", context)
+    return admin_page(
+        request,
+        "admin/sources/hand_over.html",
+        title=f"Hand over {row}",
+        model_admin=model_admin,
+        original=row,
+        form=form,
+    )
+
+
+@sensitive_variables("revealed")
+def reveal_page(model_admin, request, row, *, reveal, form_class, save, template, title):
+    """The page behind "Reveal identity…" and "Read or change the notes…": a reason (and the
+    password again after REAUTHENTICATE_AFTER) reveals, with a log row; the revealed text
+    comes back in a form that saves a change with a reason of its own. Never cached."""
+    keyword = model_admin.opts.model_name  # source=... or interview=...
+    reveal_form = RevealForm(
+        request.POST if "reveal" in request.POST else None,
+        request=request,
+        needs_password=login_is_stale(request),
+    )
+    if "change" in request.POST:
+        change_form = form_class(request.POST)
+        if login_is_stale(request) or not change_form.is_valid():
+            messages.error(request, "Not changed: reveal it again, then change it.")
+            return redirect(request.path)
+        save(request.user, row, change_form.cleaned_data)
+        messages.success(request, "Changed, and logged with your reason.")
+        return redirect(row.get_absolute_url())
+    context = {keyword: row, "reveal_form": reveal_form}
+    if reveal_form.is_bound and reveal_form.is_valid():
+        if reveal_form.needs_password:
+            request.session["reauthenticated_at"] = int(time.time())
+        revealed = reveal(
+            **{keyword: row}, user=request.user, reason=reveal_form.cleaned_data["reason"]
+        )
+        context["revealed"] = form_class.initial_from(revealed)
+        context["change_form"] = form_class(initial=context["revealed"])
+    return admin_page(request, template, title=title, model_admin=model_admin, **context)
+
+
+def identity_save(user, source, data):
+    values = {name: data[name] for name in Source.IDENTITY_FIELDS}
+    identity_update(source=source, user=user, reason=data["change_reason"], values=values)
+
+
+def notes_save(user, interview, data):
+    notes_update(interview=interview, user=user, reason=data["change_reason"], notes=data["notes"])
 
 
 def login_is_stale(request):
@@ -423,43 +435,16 @@ class InterviewAdmin(AdminImportExportMixin, ScopedAdmin):
         interview = self.get_object(request, unquote(object_id))
         if not access.may_read_sensitive_notes(request.user, interview):
             raise PermissionDenied
-        reveal_form = RevealForm(
-            request.POST if "reveal" in request.POST else None,
-            request=request,
-            needs_password=login_is_stale(request),
+        return reveal_page(
+            self,
+            request,
+            interview,
+            reveal=notes_reveal,
+            form_class=NotesForm,
+            save=notes_save,
+            template="admin/sources/interview/notes.html",
+            title=f"Sensitive notes of the interview of {interview}",
         )
-        notes_form = NotesForm(request.POST if "change" in request.POST else None)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "interview": interview,
-            "title": f"Sensitive notes of the interview of {interview}",
-            "reveal_form": reveal_form,
-        }
-        if reveal_form.is_bound and reveal_form.is_valid():
-            if reveal_form.needs_password:
-                request.session["reauthenticated_at"] = int(time.time())
-            notes = notes_reveal(
-                interview=interview, user=request.user, reason=reveal_form.cleaned_data["reason"]
-            )
-            context["notes"] = notes
-            context["notes_form"] = NotesForm(initial={"notes": notes})
-        elif notes_form.is_bound:
-            return self.notes_change(request, interview, notes_form)
-        return TemplateResponse(request, "admin/sources/interview/notes.html", context)
-
-    def notes_change(self, request, interview, notes_form):
-        if login_is_stale(request) or not notes_form.is_valid():
-            messages.error(request, "Not changed: read the notes again, then change them.")
-            return redirect("admin:sources_interview_notes", interview.pk)
-        notes_update(
-            interview=interview,
-            user=request.user,
-            reason=notes_form.cleaned_data["change_reason"],
-            notes=notes_form.cleaned_data["notes"],
-        )
-        messages.success(request, "Sensitive notes changed.")
-        return redirect("admin:sources_interview_change", interview.pk)
 
     def hand_over_view(self, request, object_id):
         interview = self.get_object(request, unquote(object_id))

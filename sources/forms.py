@@ -4,8 +4,9 @@ from django.core.files.base import ContentFile
 
 from investigation import access
 from investigation.models import Membership
+from sources.attachments import attachment_sanitize
+from sources.identity import MINIMUM_REASON_LENGTH
 from sources.models import Attachment, Interview, Source
-from sources.services import MINIMUM_REASON_LENGTH, attachment_sanitize
 
 
 class RevealForm(forms.Form):
@@ -39,6 +40,8 @@ class RevealForm(forms.Form):
 
 
 class IdentityForm(forms.Form):
+    """A revealed identity, to change with a reason."""
+
     real_name = forms.CharField(required=False, max_length=200)
     contact = forms.CharField(
         label="Contact details", required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -49,6 +52,10 @@ class IdentityForm(forms.Form):
         min_length=MINIMUM_REASON_LENGTH,
         help_text="Logged. The source goes back to protection review.",
     )
+
+    @staticmethod
+    def initial_from(identity):
+        return identity
 
 
 class AttachmentForm(forms.ModelForm):
@@ -136,6 +143,8 @@ class InterviewCreateForm(HolderFormMixin, forms.ModelForm):
 
 
 class NotesForm(forms.Form):
+    """Revealed sensitive notes, to change with a reason."""
+
     notes = forms.CharField(
         label="Sensitive notes", required=False, widget=forms.Textarea(attrs={"rows": 8})
     )
@@ -144,6 +153,10 @@ class NotesForm(forms.Form):
         min_length=MINIMUM_REASON_LENGTH,
         help_text="Logged with your name and the time.",
     )
+
+    @staticmethod
+    def initial_from(notes):
+        return {"notes": notes}
 
 
 class HandOverForm(forms.Form):

@@ -49,8 +49,9 @@ class SourceQuerySet(ScopedQuerySet):
     def awaiting_review(self):
         return self.filter(review_status=Source.ReviewStatus.PENDING)
 
-    def publishable(self):
-        """Only sources whose protection review is cleared may be attributed in print."""
+    def cleared(self):
+        """Sources whose protection review an editor cleared: the one meaning of "cleared" in
+        Fieldbook. Nothing attributed to any other source is published."""
         return self.filter(review_status=Source.ReviewStatus.CLEARED)
 
 
@@ -212,10 +213,10 @@ class InterviewQuerySet(ScopedQuerySet):
         names = links.values("interview").annotate(names=Joined("source__codename"))
         return self.annotate(codenames=Subquery(names.values("names")))
 
-    def publishable(self):
-        """Interviews every one of whose sources is cleared."""
+    def cleared(self):
+        """Interviews every one of whose sources is cleared (Source.objects.cleared)."""
         uncleared = InterviewSource.objects.filter(interview=OuterRef("pk")).exclude(
-            source__review_status=Source.ReviewStatus.CLEARED
+            source__in=Source.objects.cleared()
         )
         return self.exclude(Exists(uncleared))
 
@@ -457,7 +458,7 @@ class AttachmentQuerySet(ScopedQuerySet):
 
 class Attachment(models.Model):
     """A photo, document or recording from an interview, stored only after its metadata was
-    removed (sources.services.attachment_sanitize); the original is kept only as a hash."""
+    removed (sources.attachments.attachment_sanitize); the original is kept only as a hash."""
 
     class Kind(models.TextChoices):
         JPEG = "jpeg", "JPEG image"

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from investigation.models import Investigation
-from tests.conftest import ARTIFACTS_DIR
+from tests.harness import ARTIFACTS_DIR
 
 DEMO_PASSWORD = "demo password for the map tests"
 

@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from events.acled import CURRENT_LAYOUT, PRE_2023_LAYOUT, acled_import
 from events.models import Actor, Event, EventActor, Location
-from events.services import CURRENT_LAYOUT, PRE_2023_LAYOUT, acled_import
 from tests.factories import make_member
 
 ROW = {

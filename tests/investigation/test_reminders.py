@@ -23,16 +23,16 @@ from kombu.exceptions import OperationalError
 
 from investigation import celery_app
 from investigation.models import FollowUp, Reminder
-from investigation.services import reminder_arm, reminders_reconcile, reminders_send
+from investigation.reminders import reminder_arm, reminders_reconcile, reminders_send
 from investigation.tasks import send_due_reminders
-from tests.conftest import (
+from tests.factories import make_event, make_follow_up, make_interview, make_location, make_source
+from tests.harness import (
     CeleryWorker,
     celery_app_using,
     wait_until_worker_answers,
     worker_environment,
     worker_process,
 )
-from tests.factories import make_event, make_follow_up, make_interview, make_location, make_source
 from tests.mail_backends import CrashAfterSendingBackend, RefusingBackend, read_mailbox
 from tests.waiting import wait_for
 

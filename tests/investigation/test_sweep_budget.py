@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from investigation.models import FollowUp, Reminder
-from investigation.services import reminder_arm, reminders_send
+from investigation.reminders import reminder_arm, reminders_send
 from tests.factories import make_follow_up
 
 DAY = datetime.timedelta(days=1)

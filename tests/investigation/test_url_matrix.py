@@ -41,7 +41,7 @@ from django_celery_beat.models import (
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from investigation.models import LeakOverride, Membership, PublicationExport, Reminder, Role
-from investigation.services import reminder_arm
+from investigation.reminders import reminder_arm
 from sources.models import IdentityAccess
 from tests.factories import (
     make_actor,

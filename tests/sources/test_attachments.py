@@ -40,8 +40,8 @@ from pypdf.generic import (
     TextStringObject,
 )
 
+from sources.attachments import attachment_sanitize
 from sources.models import Attachment
-from sources.services import attachment_sanitize
 from tests.factories import make_attachment, make_interview, make_source
 
 PERSON = "Demo Person 7"

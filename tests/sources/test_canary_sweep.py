@@ -17,8 +17,8 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 
+from sources.identity import REVEAL_BURST_LIMIT, identity_reveal
 from sources.models import Source
-from sources.services import REVEAL_BURST_LIMIT, identity_reveal
 from tests.factories import make_event, make_source
 from tests.waiting import wait_for
 
@@ -195,15 +195,15 @@ def test_no_planted_identity_is_found_anywhere_after_every_workflow(
     def explode(**kwargs):
         raise RuntimeError("forced failure during a reveal")
 
-    from sources import services
+    from sources import identity
 
-    original = services.IdentityAccess.objects.create
-    services.IdentityAccess.objects.create = explode
+    original = identity.IdentityAccess.objects.create
+    identity.IdentityAccess.objects.create = explode
     client.raise_request_exception = False
     try:
         assert client.post(identity_url, {"reveal": "1", "reason": REASON}).status_code == 500
     finally:
-        services.IdentityAccess.objects.create = original
+        identity.IdentityAccess.objects.create = original
 
     # Exports that exist: dumpdata.
     exported = io.StringIO()

@@ -152,7 +152,7 @@ def test_key_rotation_re_encrypts_everything_and_can_be_resumed(cast, investigat
 
 
 def test_an_interrupted_rotation_leaves_every_row_readable(cast, investigation, settings):
-    from sources import services
+    from sources import identity
 
     for number in range(6):
         make_source(investigation, cast["reporter"], real_name=f"Person {number}")
@@ -165,7 +165,7 @@ def test_an_interrupted_rotation_leaves_every_row_readable(cast, investigation, 
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        services.identities_rotate(batch_size=2, progress=interrupt)
+        identity.identities_rotate(batch_size=2, progress=interrupt)
     assert calls == [2]
     mixed = {source.real_name.key_id for source in Source.objects.all()}
     assert mixed == {key_id(new_key), key_id(old_key)}

@@ -5,8 +5,8 @@ import time
 import pytest
 from django.core import mail
 
+from sources.identity import REVEAL_BURST_LIMIT, identity_reveal
 from sources.models import IdentityAccess, Source
-from sources.services import REVEAL_BURST_LIMIT, identity_reveal
 from tests.factories import make_source
 
 REASON = "Checking the spelling before the legal review."

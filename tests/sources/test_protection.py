@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 
 from events.models import Event
 from sources.models import IdentityAccess, Interview, Source
+from stories.publication.rows import cleared_for_publication
 from tests.factories import make_event, make_interview, make_source
 
 
@@ -76,22 +77,24 @@ def story(cast, investigation):
     return {"cleared": cleared, "pending": pending, "events": events}
 
 
-def test_publishable_events_exclude_those_resting_only_on_uncleared_sources(story):
-    titles = set(Event.objects.publishable().values_list("title", flat=True))
+def test_events_cleared_for_publication_leave_out_those_resting_only_on_uncleared_sources(
+    story,
+):
+    titles = set(cleared_for_publication(Event.objects.all()).values_list("title", flat=True))
     assert titles == {"public", "cleared only", "both"}
 
 
-def test_publishable_sources_are_the_cleared_ones(story):
-    assert list(Source.objects.publishable()) == [story["cleared"]]
+def test_cleared_sources_are_those_whose_review_is_cleared(story):
+    assert list(Source.objects.cleared()) == [story["cleared"]]
 
 
-def test_publishable_interviews_have_only_cleared_sources(story):
-    interviews = Interview.objects.publishable()
+def test_cleared_interviews_have_only_cleared_sources(story):
+    interviews = Interview.objects.cleared()
+    assert interviews.count() == 2  # the two with the cleared source alone: not an empty list
     assert all(
         set(interview.sources.values_list("review_status", flat=True)) <= {"cleared"}
         for interview in interviews
     )
-    assert interviews.count() == 2
 
 
 def test_burning_a_source_erases_its_identity_and_sensitive_notes_and_keeps_the_codename(

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from investigation.models import FollowUp, Investigation, Reminder
 from sources.models import Source
-from sources.services import welfare_checks_schedule
 from sources.tasks import schedule_welfare_checks
+from sources.welfare import welfare_checks_schedule
 from tests.factories import make_follow_up, make_source
 
 WELFARE = FollowUp.Kind.WELFARE_CHECK

@@ -1,7 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from events.services import acled_import
+from events.acled import acled_import
 from investigation.models import Investigation
 
 

@@ -3,8 +3,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from sources.fields import IdentityKeyError
+from sources.identity import identity_erase
 from sources.models import Source
-from sources.services import identity_erase
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from django.db import transaction
 
 from investigation.models import Investigation
 from sources.fields import IdentityKeyError
-from sources.services import identity_erase
+from sources.identity import identity_erase
 
 
 class Command(BaseCommand):

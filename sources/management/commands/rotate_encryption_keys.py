@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from sources.fields import IdentityKeyError, current_keys, key_id
-from sources.services import identities_rotate
+from sources.identity import identities_rotate
 
 
 class Command(BaseCommand):
