@@ -2,6 +2,7 @@ import calendar
 import datetime
 import json
 
+from concurrency.fields import AutoIncVersionField
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
@@ -131,7 +132,10 @@ class Location(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    history = HistoricalRecords()
+    # Optimistic locking (django-concurrency): a save from a form opened before another save
+    # is refused, never silently undoes it. Bookkeeping, so not in the history.
+    version = AutoIncVersionField(help_text="Goes up by one at every save.")
+    history = HistoricalRecords(excluded_fields=["version"])
 
     objects = LocationQuerySet.as_manager()
 
@@ -196,7 +200,10 @@ class Actor(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    history = HistoricalRecords()
+    # Optimistic locking (django-concurrency): a save from a form opened before another save
+    # is refused, never silently undoes it. Bookkeeping, so not in the history.
+    version = AutoIncVersionField(help_text="Goes up by one at every save.")
+    history = HistoricalRecords(excluded_fields=["version"])
 
     objects = ActorQuerySet.as_manager()
 
@@ -427,7 +434,10 @@ class Event(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    history = HistoricalRecords()
+    # Optimistic locking (django-concurrency): a save from a form opened before another save
+    # is refused, never silently undoes it. Bookkeeping, so not in the history.
+    version = AutoIncVersionField(help_text="Goes up by one at every save.")
+    history = HistoricalRecords(excluded_fields=["version"])
 
     objects = EventQuerySet.as_manager()
 

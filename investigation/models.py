@@ -1,6 +1,7 @@
 import datetime
 import uuid
 
+from concurrency.fields import AutoIncVersionField
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -260,7 +261,10 @@ class FollowUp(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    history = HistoricalRecords(excluded_fields=["armed_due_at"])  # bookkeeping, not an edit
+    # Optimistic locking (django-concurrency): a save from a form opened before another save
+    # is refused, never silently undoes it. Bookkeeping, so not in the history.
+    version = AutoIncVersionField(help_text="Goes up by one at every save.")
+    history = HistoricalRecords(excluded_fields=["armed_due_at", "version"])  # bookkeeping
 
     objects = FollowUpQuerySet.as_manager()
 

@@ -2,6 +2,7 @@ import secrets
 import uuid
 from pathlib import Path
 
+from concurrency.fields import AutoIncVersionField
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
@@ -155,7 +156,12 @@ class Source(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # Identity fields are never copied into the history table.
-    history = HistoricalRecords(excluded_fields=["real_name", "contact", "identifying_notes"])
+    # Optimistic locking (django-concurrency): a save from a form opened before another save
+    # is refused, never silently undoes it. Bookkeeping, so not in the history.
+    version = AutoIncVersionField(help_text="Goes up by one at every save.")
+    history = HistoricalRecords(
+        excluded_fields=["real_name", "contact", "identifying_notes", "version"]
+    )
 
     objects = SourceQuerySet.as_manager()
 
@@ -273,7 +279,10 @@ class Interview(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    history = HistoricalRecords(excluded_fields=["sensitive_notes"])
+    # Optimistic locking (django-concurrency): a save from a form opened before another save
+    # is refused, never silently undoes it. Bookkeeping, so not in the history.
+    version = AutoIncVersionField(help_text="Goes up by one at every save.")
+    history = HistoricalRecords(excluded_fields=["sensitive_notes", "version"])
 
     objects = InterviewQuerySet.as_manager()
 
