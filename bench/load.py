@@ -32,7 +32,7 @@ from django.db.models import Max
 
 from events.models import Actor, DatePrecision, Event, EventActor, GeoPrecision, Location
 from investigation.models import FollowUp, Investigation, Membership, Role
-from sources.fields import EncryptedTextField
+from sources.fields import EncryptedTextField, require_keys_open_what_is_stored
 from sources.models import (
     CODENAME_FIRST_WORDS,
     CODENAME_SECOND_WORDS,
@@ -961,6 +961,8 @@ def rows_copy(model, columns, rows):
     by_column = {field.attname: field for field in model._meta.concrete_fields}
     fields = [by_column[column] for column in columns]
     sealed = [index for index, field in enumerate(fields) if isinstance(field, EncryptedTextField)]
+    if sealed:
+        require_keys_open_what_is_stored()  # a query: before the COPY holds the connection
     quote = connection.ops.quote_name
     sql = (
         f"COPY {quote(model._meta.db_table)} ({', '.join(quote(column) for column in columns)}) "

@@ -18,13 +18,12 @@ import base64
 import hashlib
 import os
 import re
-import time
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.apps import apps
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models.query_utils import DeferredAttribute
 
 PREFIX = "fb1"
@@ -85,10 +84,9 @@ def parse_token(token):
     return parts
 
 
-# Key sets found to open what is stored, with when that was checked: writes check at most once
-# a minute, not once a value.
-VERIFIED_FOR_SECONDS = 60
-verified_key_sets = {}
+# Key sets found to open what is stored, per database: checked once a process, not once a
+# value (and never in the middle of a COPY, which a query on its connection would block).
+verified_key_sets = set()
 
 
 def encrypted_columns():
@@ -105,7 +103,8 @@ def require_keys_open_what_is_stored():
     """Refuse to write while the configured keys open none of the values already stored (a
     wrong FIELD_ENCRYPTION_KEYS): the same IdentityKeyError, and the same 503, as a read."""
     ids = frozenset(key_id(key) for key in current_keys())
-    if time.monotonic() - verified_key_sets.get(ids, -VERIFIED_FOR_SECONDS) < VERIFIED_FOR_SECONDS:
+    checked = (ids, connection.settings_dict["NAME"])
+    if checked in verified_key_sets:
         return
     if not keys_open_what_is_stored(ids):
         raise IdentityKeyError(
@@ -113,7 +112,7 @@ def require_keys_open_what_is_stored():
             "nothing was written: a wrong key would make what is stored unreadable for good. "
             "Configure the key the identities were written with (newest first)."
         )
-    verified_key_sets[ids] = time.monotonic()
+    verified_key_sets.add(checked)
 
 
 def keys_open_what_is_stored(ids):

@@ -62,6 +62,7 @@ def test_the_links_follow_their_parents():
     investigation = load_generate(scale=0.02, now=NOW)
 
     interviews = Interview.objects.filter(investigation=investigation)
+    assert interviews.exists()
     assert EventActor.objects.filter(event__investigation=investigation).count() >= 400
     assert not interviews.annotate(n=Count("sources")).filter(n=0).exists()
     assert InterviewEvent.objects.filter(interview__investigation=investigation).count() >= 40
@@ -88,6 +89,7 @@ def test_a_new_investigation_gets_reporters_editors_and_an_admin():
     assert roles[("editor",)] >= 1
     assert roles[("admin",)] == 1
     users = get_user_model().objects.filter(memberships__investigation=investigation)
+    assert users.exists()
     assert not any(user.has_usable_password() for user in users)
 
 
@@ -106,6 +108,7 @@ def test_adding_to_an_investigation_adds_rows_without_breaking_a_unique_constrai
     external_ids = Event.objects.filter(investigation=investigation).exclude(external_id="")
     assert external_ids.count() == len(set(external_ids.values_list("external_id", flat=True)))
     open_checks = FollowUp.objects.filter(kind=FollowUp.Kind.WELFARE_CHECK, status="open")
+    assert open_checks.exists()
     assert not open_checks.values("source").annotate(n=Count("pk")).filter(n__gt=1).exists()
 
 
@@ -122,6 +125,7 @@ def test_counts_add_just_the_rows_asked_for_linked_to_the_rows_already_there():
         "follow_ups": before["follow_ups"] + 30,
     }
     new_events = Event.objects.filter(investigation=investigation).order_by("-pk")[:50]
+    assert len(new_events) == 50
     assert all(event.location_id for event in new_events)
 
 
@@ -180,6 +184,7 @@ def test_places_are_in_kirkuk_province_with_a_mix_of_precisions():
     investigation = load_generate(scale=0.02, now=NOW)
 
     places = Location.objects.filter(investigation=investigation)
+    assert places.exists()
     assert all(35.0 <= place.latitude <= 35.6 for place in places)
     assert all(43.5 <= place.longitude <= 44.5 for place in places)
     assert {"Hawija", "Kirkuk", "Daquq"} == set(places.values_list("admin2", flat=True))
