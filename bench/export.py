@@ -2,8 +2,9 @@
 
 Not a test: timings depend on the machine. Run it by hand on PostgreSQL, e.g.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/fieldbook_bench7 manage.py bench_export
-It creates N publishable events (default 100,000) with places, actors and 50 sources with
-identities for the leak scan to compare against, then adds events up to --large (default
+It creates N publishable events (default 100,000) with places, actors and 1,000 sources with
+identities (names in Latin and Arabic script, phones, handles) for the leak scan to compare
+against, and times the same export with the scan off, then adds events up to --large (default
 1,000,000) to see whether the CSV export's peak memory stays flat, and rolls everything back.
 
 Peak memory is tracemalloc's: what Python allocated at most during one export. libpq's own
@@ -16,6 +17,7 @@ import itertools
 import statistics
 import tempfile
 import tracemalloc
+import uuid
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -26,9 +28,9 @@ from openpyxl import Workbook
 
 from bench.timing import Figure, milliseconds, round_robin_seconds
 from events.models import Actor, Event, EventActor, Location
-from investigation.models import Investigation, Membership, Role
+from investigation.models import Investigation, Membership, PublicationExport, Role
 from sources.models import Source
-from stories.publication.export import publication_export
+from stories.publication.export import publication_export, publication_write
 from stories.publication.rows import COLUMNS, QUERY_COLUMNS, publication_events
 
 CHUNK = 2000
@@ -36,7 +38,9 @@ FIRST_DAY = datetime.date(2015, 1, 1)
 PLACES, ACTORS = 500, 100
 MEMORY_RUNS = 3  # a peak hardly varies from run to run, and tracemalloc slows each run
 FLAT = 1.2  # the large export's peak over the small one's, at most
+SOURCES = 1000
 BASELINES = {
+    "export CSV, scan off": "the same export with the leak scan off",
     "csv.writer": "csv.writer over the same values_list",
     "COPY": "PostgreSQL COPY of the same query",
     "openpyxl": "openpyxl write-only over the same values_list",
@@ -71,6 +75,7 @@ def export_cases(investigation, admin, output, xlsx):
     query = publication_events(investigation)
     cases = {
         "export CSV": lambda: service(investigation, admin, "csv", output),
+        "export CSV, scan off": lambda: unscanned(investigation, admin, output),
         "csv.writer": lambda: csv_baseline(query, output),
         "COPY": lambda: copy_baseline(query, output),
     }
@@ -81,7 +86,9 @@ def export_cases(investigation, admin, output, xlsx):
 
 
 def export_figures(benchmark, seconds, peaks):
+    with_scan = f"CSV with the leak scan of {SOURCES:,} sources, time"
     figures = [
+        compared(benchmark, with_scan, seconds, "export CSV", "export CSV, scan off", 1.5),
         compared(benchmark, "CSV, time", seconds, "export CSV", "csv.writer", 1.5),
         compared(benchmark, "CSV, time", seconds, "export CSV", "COPY"),
         compared(benchmark, "CSV, peak memory", peaks, "export CSV", "csv.writer"),
@@ -128,6 +135,23 @@ def service(investigation, admin, fmt, output):
     result = publication_export(investigation=investigation, fmt=fmt, user=admin, output=output)
     if result.status != "done":
         raise CommandError(f"The export did not finish: {result.status} {result.error}")
+
+
+def unscanned(investigation, admin, output):
+    """The export's own rows and writer, with a scanner that finds nothing and reads nothing:
+    what the leak scan costs is the difference."""
+    export = PublicationExport.objects.create(investigation=investigation, user=admin, format="csv")
+    target = output.with_name(f"{output.name}.{uuid.uuid4().hex}.noscan")
+    with open(target, "wb") as stream:
+        publication_write(export, publication_events(investigation), NoScan(), stream, None)
+    target.unlink()
+
+
+class NoScan:
+    sources = 0
+
+    def scan(self, number, row):
+        return []
 
 
 def median_peak(work):
@@ -197,15 +221,43 @@ def bench_data_create(events):
     Actor.objects.bulk_create(
         Actor(investigation=investigation, name=f"Armed group {n}") for n in range(ACTORS)
     )
-    for n in range(50):
-        Source.objects.create(
-            investigation=investigation, handler=admin, description="officer",
-            real_name=f"Person{n} Familyname{n}", contact=f"+964 770 {n:03d} {n:04d}; @handle_{n}",
-            review_status=Source.ReviewStatus.CLEARED,
-        )  # fmt: skip
+    sources_create(investigation, admin)
     bench_events_create(investigation, start=0, stop=events)
     analyze()
     return investigation, admin
+
+
+GIVEN = "Mohammed Ahmed Ali Omar Khalid Hassan Yasir Mahmoud Saad Faisal Nadia Huda Layla".split()
+# 40 x 25 invented family names ("al-Zarqubani"), and as many in Arabic script.
+STEMS = (
+    "Zarq Quff Dhibb Marz Sikk Tawf Nuw Jall Harb Kass Ward Sul Bazz Fitt Madd Exx Samp Plac "
+    "Inv Test Khaz Ghad Shaq Dulf Rakk Jabb Mutt Hann Sabb Tall Qarr Dall Warr Najj Hadd Zubb "
+    "Kubb Lamm Fazz Rumm"
+).split()
+ENDINGS = "ani awi ubi ari ili umi ami iri ousi ashi adi afi aki ali ati azi ubani "
+ENDINGS = (ENDINGS + "ulani arawi ahari isani oumi ayfi alasi adhi").split()
+ARABIC_STEMS = (
+    "زرق قف ذب مرز سك توف نو جل حرب قص ورد سول بز فت مد اكس سمب بلس انف تست خز غد شق دلف رك جب "
+    "مت حن صب تل قر دل ور نج حد زب كب لم فز رم"
+).split()
+ARABIC_ENDINGS = (
+    "اني اوي وبي اري يلي ومي امي يري وسي اشي ادي افي اكي الي اتي ازي وباني ولاني اراوي "
+    "اهري يساني ومي ايفي الاسي اذي"
+).split()
+
+
+def sources_create(investigation, admin):
+    """SOURCES sources with protected names in both scripts, phones and handles."""
+    for n in range(SOURCES):
+        stem, ending = n % len(STEMS), (n // len(STEMS)) % len(ENDINGS)
+        Source.objects.create(
+            investigation=investigation, handler=admin, description="officer",
+            real_name=f"{GIVEN[n % len(GIVEN)]} {GIVEN[(n // 7) % len(GIVEN)]} "
+            f"al-{STEMS[stem]}{ENDINGS[ending]}",
+            aliases=f"ال{ARABIC_STEMS[stem]}{ARABIC_ENDINGS[ending]}",
+            contact=f"+964 770 {n:03d} {n % 10_000:04d}; @handle_{n}",
+            review_status=Source.ReviewStatus.CLEARED,
+        )  # fmt: skip
 
 
 def bench_events_create(investigation, *, start, stop):
@@ -248,6 +300,7 @@ def bench_event(investigation, places, n, now):
         **dict.fromkeys(("original_type", "original_sub_type", "acled_source", "tags"), ""),
         "created_at": now,
         "updated_at": now,
+        "version": 1,
     }
 
 

@@ -82,6 +82,13 @@ _OBFUSCATED = (
     (re.compile(r"\s*[\[(]\s*dot\s*[\])]\s*"), "."),
 )
 _ALIAS_SPLIT = re.compile(r"[\n,;،؛]+")
+_BLACK = "\u2588"
+_INVISIBLE_CHARACTERS = re.compile(
+    "[\u00ad\u061c\u0640\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]"
+)
+_MASKED_CONTACT = re.compile(r"\S*(?:@|\.me/|\.com/|\.group/)\S*")
+_MASKED_DIGITS = re.compile(r"\d(?:[\s.\-/()+]*\d){2,}")
+_MASKED_WORD = re.compile(r"\w+")
 _CACHE_LIMIT = 500_000
 
 
@@ -224,6 +231,23 @@ class IdentifierIndex:
         last = len(names) - 1  # a value holding the separator must not point past the row
         findings = (Finding(names[min(field, last)], key, kind) for field, _, key, kind in found)
         return list(dict.fromkeys(findings))
+
+    def masked(self, text: str) -> str:
+        """The text with whatever may be a protected identifier blacked out: every word that
+        may be part of a protected name, every run of three digits or more, every email,
+        handle and link. For showing a finding to someone who must judge it without reading
+        it; it masks more than the finding itself, never less."""
+        text = _INVISIBLE_CHARACTERS.sub("", text)
+        text = _MASKED_CONTACT.sub(lambda match: _BLACK * len(match[0]), text)
+        text = _MASKED_DIGITS.sub(lambda match: _BLACK * len(match[0]), text)
+        return _MASKED_WORD.sub(lambda match: self._masked_word(match[0]), text)
+
+    def _masked_word(self, word: str) -> str:
+        """Blacked out if it holds a look-alike letter, or may be part of a protected name."""
+        folded = normalize(word)
+        if folded != fold(word) or self._word(fold(word, keep_case=True)).parts:
+            return _BLACK * len(word)
+        return _BLACK * len(word) if self._word(folded).parts else word
 
     def scan_text(self, text: str) -> list[tuple[Hashable, str]]:
         """(key, kind) of every finding in one string."""

@@ -7,9 +7,10 @@ Memory stays flat however many events there are: rows come from values_list(...)
 import functools
 from collections import namedtuple
 
+from django.db import models
 from django.db.models import Avg, Exists, OuterRef, Subquery
 
-from events.models import DatePrecision, Event, EventActor, Location
+from events.models import Actor, DatePrecision, Event, EventActor, Location
 from sources.models import Interview, InterviewSource, Source
 
 CHUNK_SIZE = 2000
@@ -22,7 +23,11 @@ COLUMNS = (
     "event_type",
     "kind",
     "actor1",
+    "assoc_actor_1",
+    "inter1",
     "actor2",
+    "assoc_actor_2",
+    "inter2",
     "admin1",
     "admin2",
     "location",
@@ -43,7 +48,11 @@ QUERY_COLUMNS = (
     "original_type",
     "kind",
     "primary_actor",
+    "primary_actor_kind",
+    "associated_primary",
     "secondary_actor",
+    "secondary_actor_kind",
+    "associated_secondary",
     "location_id",
     "location__admin1",
     "location__admin2",
@@ -63,12 +72,21 @@ TIME_PRECISIONS = {
     DatePrecision.YEAR: 3,
 }
 KIND_LABELS = dict(Event.Kind.choices)
+# ACLED's interaction codes (inter1, inter2) for the kinds of actor that have one.
+INTER_CODES = {
+    Actor.Kind.STATE_FORCE: 1,
+    Actor.Kind.PARTNER_FORCE: 1,  # Iraqi forces the coalition partners with: state forces
+    Actor.Kind.ARMED_GROUP: 2,  # rebel groups (ISIS)
+    Actor.Kind.MILITIA: 3,  # political militias (Badr, the PMF)
+    Actor.Kind.CIVILIANS: 7,
+    Actor.Kind.COALITION: 8,  # external forces
+}
 REGION_PRECISION = 3
 # The columns that hold text people typed (the rest are numbers, dates and codes).
 TEXT_INDEXES = tuple(
     COLUMNS.index(column)
-    for column in ("event_id_cnty", "event_type", "actor1", "actor2", "admin1", "admin2",
-                   "location", "notes", "title")
+    for column in ("event_id_cnty", "event_type", "actor1", "assoc_actor_1", "actor2",
+                   "assoc_actor_2", "admin1", "admin2", "location", "notes", "title")
 )  # fmt: skip
 
 
@@ -86,16 +104,47 @@ def publication_events(investigation):
     first."""
     return (
         cleared_for_publication(Event.objects.filter(investigation=investigation))
-        .annotate(primary_actor=actor_name(EventActor.Role.PRIMARY))
-        .annotate(secondary_actor=actor_name(EventActor.Role.SECONDARY))
+        .annotate(
+            primary_actor=actor_of(EventActor.Role.PRIMARY, "actor__name"),
+            primary_actor_kind=actor_of(EventActor.Role.PRIMARY, "actor__kind"),
+            associated_primary=actors_joined(EventActor.Role.ASSOCIATED),
+            secondary_actor=actor_of(EventActor.Role.SECONDARY, "actor__name"),
+            secondary_actor_kind=actor_of(EventActor.Role.SECONDARY, "actor__kind"),
+            associated_secondary=actors_joined(EventActor.Role.ASSOCIATED_SECONDARY),
+        )
         .order_by("date", "pk")
         .values_list(*QUERY_COLUMNS)
     )
 
 
-def actor_name(role):
+def actor_of(role, field):
     links = EventActor.objects.filter(event=OuterRef("pk"), role=role).order_by("actor__name")
-    return Subquery(links.values("actor__name")[:1])
+    return Subquery(links.values(field)[:1])
+
+
+def actors_joined(role):
+    """Every actor of one role, by name, joined as ACLED joins associated actors."""
+    links = EventActor.objects.filter(event=OuterRef("pk"), role=role).order_by()
+    names = links.values("event").annotate(names=JoinedNames("actor__name"))
+    return Subquery(names.values("names"))
+
+
+class JoinedNames(models.Aggregate):
+    """Names joined with a line break (string_agg on PostgreSQL, group_concat on SQLite, whose
+    order is not guaranteed: publication_row sorts them)."""
+
+    function = "GROUP_CONCAT"
+    template = "%(function)s(%(expressions)s, CHAR(10))"
+    output_field = models.TextField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = "STRING_AGG(%(expressions)s, CHR(10))"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
+def associated(names):
+    """ "A; B": as ACLED joins the associated actors of one side, alphabetically."""
+    return "; ".join(sorted(names.split("\n"))) if names else ""
 
 
 # Places tied to sources are shown only as their district --------------------------------------
@@ -154,7 +203,11 @@ def publication_row(values, places):
         event_type=event.original_type or KIND_LABELS.get(event.kind, event.kind),
         kind=event.kind,
         actor1=event.primary_actor or "",
+        assoc_actor_1=associated(event.associated_primary),
+        inter1=INTER_CODES.get(event.primary_actor_kind, ""),
         actor2=event.secondary_actor or "",
+        assoc_actor_2=associated(event.associated_secondary),
+        inter2=INTER_CODES.get(event.secondary_actor_kind, ""),
         admin1=event.location_admin1 or "",
         admin2=event.location_admin2 or "",
         location=name or "",

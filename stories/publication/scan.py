@@ -1,274 +1,247 @@
 """The leak scan: every value of a publication export compared with the protected identifiers
-of sources before the file leaves; a finding names row, field and codename, never the value."""
+of every source Fieldbook holds, and every point with the places where sources were met.
 
-import operator
+A finding names the row, the field, what kind of identifier matched and whose (the codename,
+if the exporter may see that source, else only that it is a source of another investigation),
+with the field's text around it masked. Never the identifier: findings are shown and stored.
+How names, numbers and handles are matched lives in stories.publication.matching.
+"""
+
+import math
 import re
-import unicodedata
-from collections import defaultdict
 from dataclasses import asdict, dataclass
 
+from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
+from investigation import access
 from sources.models import InterviewSource, Source
+from stories.publication.matching import IdentifierIndex, coordinates_in, distance_m
+from stories.publication.rows import REGION_PRECISION
 
-# Words that are no one's distinctive name part, however often they occur in names.
-STOPWORDS = set(
-    "about after also abdel abdul abdal been before between colonel doctor east from general "
-    "haji have into lieutenant major captain mister mrs miss near north only other over police "
-    "said sayyid sheikh shaikh south that their there they this those under were west what "
-    "when where which while with would army forces city town village district province street "
-    "road unknown".split()
-)
-NAME_PART = re.compile(r"[^\W\d_]{4,}")
-PHONE_RUN = re.compile(r"\d[\d\s().\-/]{5,}\d")  # digits and what people put between them
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-HANDLE = re.compile(r"(?<![\w.])@[\w.]{3,}\w")
-DECIMAL = re.compile(r"-?\d{1,3}\.\d{3,}")
-MIN_PHONE_DIGITS = 7
-MAX_PHONE_DIGITS = 15  # E.164, country code included
-PHONE_DIGITS_COMPARED = 9  # the subscriber number without trunk prefix or country code
-TOKEN = re.compile(r"\w+")
-# Columns whose values repeat from row to row (each distinct value is scanned once).
-REPEATED_COLUMNS = ("event_type", "actor1", "actor2", "admin1", "admin2", "location")
-repeated_values = operator.attrgetter(*REPEATED_COLUMNS)
-
-
-def fold(text):
-    """Lower case without accents, so "Zāhir" and "ZAHIR" read as "zahir"."""
-    if text.isascii():
-        return text.casefold()
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+OTHER_INVESTIGATION = "a protected source of another investigation"
+# Columns typed per event: scanned on every row, as one text (a phone number may run from the
+# title into the notes).
+ROW_COLUMNS = ("event_id_cnty", "title", "notes")
+# Columns whose values repeat from row to row: each distinct combination is scanned once.
+REPEATED_COLUMNS = (
+    "event_type", "kind", "actor1", "assoc_actor_1", "actor2", "assoc_actor_2", "admin1",
+    "admin2", "location", "status",
+)  # fmt: skip
+# The rest are numbers, dates and codes (event_date, time_precision, inter1, inter2,
+# latitude, longitude, geo_precision, fatalities): no name or handle fits in them; the
+# point they make is compared with the places where sources were met.
+POINT = "latitude/longitude"
+NEAR_PLACE = "a point near where a source was met"
+WRITTEN_NEAR_PLACE = "coordinates near where a source was met"
+EXCERPT_CHARACTERS = 160
+# What a text must hold to hold coordinates (a number with 3 decimals, or degrees, or digits of
+# another script): a cheap test before coordinates_in, which most rows fail.
+COORDINATES_HINT = re.compile(r"\d\.\d{3}|°|[\u0660-\u0669\u06f0-\u06f9\uff10-\uff19]")
+METRES_PER_DEGREE = 111_320
 
 
 @dataclass(frozen=True)
 class Finding:
-    """A protected identifier found in the export: where, and whose. Never what."""
+    """A protected identifier found in the export: where, what kind, and whose. `source` (an
+    id) tells which findings an override approval covers; it is never shown."""
 
     row: int
     event: str
     field: str
     codename: str
     kind: str
+    source: int
+    excerpt: str = ""
 
     def __str__(self):
         return (
-            f"row {self.row} (event {self.event}), {self.field}: {self.kind} of source "
-            f"{self.codename}"
+            f"row {self.row} (event {self.event}), {self.field}: {self.kind} of "
+            f"{self.codename_shown()}"
         )
+
+    def codename_shown(self):
+        if self.codename == OTHER_INVESTIGATION:
+            return self.codename
+        return f"source {self.codename}"
+
+    def key(self):
+        """What an approval covers: the same identifier of the same source in the same field
+        of the same event."""
+        return (self.event, self.field, self.source, self.kind)
 
     def as_dict(self):
         return asdict(self)
 
 
 class LeakScanner:
-    """Every value of an export compared with an investigation's protected identifiers:
-    sources' real names and their distinctive parts, phone numbers however written, handles
-    and emails, and the exact coordinates of places where sources were interviewed.
-
-    Fast enough to scan 100,000 rows in under a second: a row's title and notes are split into
-    words once and compared with sets; the regular expression for phrases (whole names,
-    emails) runs only on a text holding a phrase's first word; place, region and actor names
-    repeat from row to row, so each combination is scanned once. Only a row with a hit is
-    looked at field by field, to say where.
-    """
+    """The identifiers of every source, indexed once per export (stories.publication.matching),
+    and the places where sources were met, in a grid (NearPlaces)."""
 
     @sensitive_variables()
-    def __init__(self, tokens, phrases, phones, points):
-        self.tokens = tokens  # one word (folded): (codename, kind)
-        self.phrases = phrases  # several words, or an email or handle: (codename, kind)
-        self.phones = phones  # last 7 digits: [(digits, codename)]
-        self.points = points  # (lat, lon) rounded to 3 decimals: codenames
-        self.latitudes = {lat for lat, _ in points}
-        self.longitudes = {lon for _, lon in points}
-        self.phrase_pattern = words_pattern(phrases)
-        # A phrase can only be in a text that has its first word: look for phrases only then.
-        firsts = {TOKEN.findall(phrase)[0] for phrase in phrases if TOKEN.search(phrase)}
-        self.triggers = set(tokens) | firsts  # a text without any of these words has no name
-        self.repeated = {}  # the repeating columns' values: their hits
-        self.sources = 0
+    def __init__(self, index, labels, places):
+        self.index = index
+        self.labels = labels  # source id: what a finding may call it
+        self.places = places
+        self.repeated = {}  # a combination of repeated values: its findings
+        self.sources = len(labels)
 
     @classmethod
-    @sensitive_variables("identity", "tokens", "phrases", "phones")
-    def for_investigation(cls, investigation):
-        """Reads every identity of the investigation's sources, in memory only (nothing is
-        logged or stored). A key that cannot open them raises IdentityKeyError: no scan, no
-        export."""
-        tokens, phrases, phones = {}, {}, defaultdict(list)
-        sources = Source.objects.filter(investigation=investigation).only(
-            "codename", *Source.IDENTITY_FIELDS
-        )
-        count = 0
+    @sensitive_variables("entries")
+    def for_export(cls, *, investigation, user):
+        """Reads every identity Fieldbook holds, in memory only (nothing is logged or stored).
+        A key that cannot open them raises IdentityKeyError: no scan, no export."""
+        sources = Source.objects.only("codename", "investigation_id", *Source.IDENTITY_FIELDS)
+        visible = visible_investigations(user, investigation)
+        entries, labels = [], {}
         for source in sources.iterator(chunk_size=500):
-            count += 1
             identity = {name: getattr(source, name).reveal() for name in Source.IDENTITY_FIELDS}
-            protect_name(tokens, phrases, identity["real_name"], source.codename)
-            for text in (identity["contact"], identity["identifying_notes"]):
-                protect_contacts(tokens, phrases, phones, text, source.codename)
-        scanner = cls(tokens, phrases, dict(phones), source_points(investigation))
-        scanner.sources = count
-        return scanner
+            entries.append((source.pk, identity))
+            shown = source.investigation_id in visible
+            labels[source.pk] = source.codename if shown else OTHER_INVESTIGATION
+        places = NearPlaces(source_places(), settings.LEAK_SCAN_NEAR_METRES)
+        return cls(IdentifierIndex.build(entries), labels, places)
 
-    def scan(self, row, values):
-        """The findings in one exported row (a PublicationRow)."""
-        found = set(self.repeated_hits(repeated_values(values)))
-        title, notes = values.title or "", values.notes or ""
-        if self.any_hit(fold(f"{title}\x00{notes}")):
-            for column, text in (("title", title), ("notes", notes)):
-                found.update((column, *hit) for hit in self.text_hits(fold(text)))
-        point = (values.latitude, values.longitude)
-        if self.points and None not in point and (hit := self.points.get(rounded(*point))):
-            found.add(("latitude/longitude", hit, "exact coordinates"))
-        if not found:
-            return []
-        named = {(column, codename) for column, codename, kind in found if kind == "name"}
+    def scan(self, number, row):
+        """The findings in one exported row (a PublicationRow), at most one per field, source
+        and kind."""
+        values = row._asdict()
+        typed = {column: values[column] or "" for column in ROW_COLUMNS}
+        found = self.index.scan_row(typed) + self.repeated_findings(values)
+        hits = [(hit.field, hit.key, hit.kind) for hit in found]
+        hits += self.point_hits(row)
+        hits += self.written_point_hits(typed)
+        unique = dict.fromkeys(hits)
+        return [self.finding(number, row, values, *hit) for hit in unique]
+
+    def scan_fields(self, number, label, fields):
+        """The findings in any row of texts ({column: text}), e.g. a fact-check sheet's;
+        `label` stands for the row where a publication row has its event id."""
+        texts = {column: "" if value is None else str(value) for column, value in fields.items()}
+        hits = [(hit.field, hit.key, hit.kind) for hit in self.index.scan_row(texts)]
+        hits += self.written_point_hits(texts)
         return [
-            Finding(row, values.event_id_cnty, column, codename, kind)
-            for column, codename, kind in sorted(found)
-            if kind != "name part" or (column, codename) not in named
+            Finding(
+                row=number,
+                event=label,
+                field=field,
+                codename=self.labels.get(source, OTHER_INVESTIGATION),
+                kind=kind,
+                source=source,
+                excerpt=self.excerpt(texts.get(field, "")),
+            )
+            for field, source, kind in dict.fromkeys(hits)
         ]
 
-    def repeated_hits(self, texts):
-        """(column, codename, kind) found in the repeating columns, each combination scanned
-        once."""
-        if texts not in self.repeated:
+    def repeated_findings(self, values):
+        combination = tuple(values[column] or "" for column in REPEATED_COLUMNS)
+        if combination not in self.repeated:
             if len(self.repeated) > 100_000:
                 self.repeated.clear()
-            self.repeated[texts] = [
-                (column, *hit)
-                for column, text in zip(REPEATED_COLUMNS, texts, strict=True)
-                if text and self.any_hit(folded := fold(text))
-                for hit in set(self.text_hits(folded))
-            ]
-        return self.repeated[texts]
+            fields = dict(zip(REPEATED_COLUMNS, combination, strict=True))
+            self.repeated[combination] = self.index.scan_row(fields)
+        return self.repeated[combination]
 
-    def any_hit(self, text):
-        """Whether the folded text holds anything protected (cheaply; text_hits says what)."""
-        words = TOKEN.findall(text)
-        if not self.triggers.isdisjoint(words) and (
-            not self.tokens.keys().isdisjoint(words) or self.phrase_pattern.search(text)
-        ):
-            return True
-        if self.phones and PHONE_RUN.search(text) and self.phone_hits(text):
-            return True
-        return bool(self.points and "." in text and self.point_hits(text))
-
-    # The methods below hold protected identifiers in their variables: an error report must
-    # not show them (hence lists, not generators, which sensitive_variables cannot cover).
-
-    @sensitive_variables()
-    def text_hits(self, text):
-        """[(codename, kind)] of everything protected in the folded text."""
-        hits = []
-        if self.phrase_pattern is not None:
-            for match in self.phrase_pattern.finditer(text):
-                hits.append(self.phrases[" ".join(match.group().split())])
-        hits += [self.tokens[token] for token in TOKEN.findall(text) if token in self.tokens]
-        if self.phones:
-            hits += self.phone_hits(text)
-        if self.points and "." in text:
-            hits += self.point_hits(text)
-        return hits
-
-    @sensitive_variables()
-    def phone_hits(self, text):
-        hits = []
-        for match in PHONE_RUN.finditer(text):
-            digits = re.sub(r"\D", "", match.group())
-            # Any end position: "call 0771 234 9876 (2 calls)" must still match.
-            for end in range(MIN_PHONE_DIGITS, len(digits) + 1):
-                for stored, codename in self.phones.get(digits[end - MIN_PHONE_DIGITS : end], ()):
-                    if phone_matches(stored, digits[:end]):
-                        hits.append((codename, "phone number"))
-        return hits
-
-    @sensitive_variables()
-    def point_hits(self, text):
-        numbers = {round(float(found), 3) for found in DECIMAL.findall(text)}
-        if not (numbers & self.latitudes and numbers & self.longitudes):
+    def point_hits(self, row):
+        """The exported point, unless the export already coarsened it to its district."""
+        if row.latitude is None or row.longitude is None or is_coarsened(row):
             return []
-        return [
-            (codename, "exact coordinates")
-            for (latitude, longitude), codename in self.points.items()
-            if latitude in numbers and longitude in numbers
-        ]
+        near = self.places.near(row.latitude, row.longitude)
+        return [(POINT, source, NEAR_PLACE) for source in near]
+
+    def written_point_hits(self, typed):
+        """Coordinates written in the text (decimal or degrees-minutes-seconds)."""
+        hits = []
+        for column, text in typed.items():
+            if not COORDINATES_HINT.search(text):
+                continue
+            for latitude, longitude in coordinates_in(text):
+                near = self.places.near(latitude, longitude)
+                hits += [(column, source, WRITTEN_NEAR_PLACE) for source in near]
+        return hits
+
+    def finding(self, number, row, values, field, source, kind):
+        text = str(values.get(field) or "") if field != POINT else ""
+        return Finding(
+            row=number,
+            event=row.event_id_cnty,
+            field=field,
+            codename=self.labels.get(source, OTHER_INVESTIGATION),
+            kind=kind,
+            source=source,
+            excerpt=self.excerpt(text),
+        )
+
+    def excerpt(self, text):
+        """The field's text around its first masked stretch, every protected identifier in it
+        masked (IdentifierIndex.masked): what an approver reads to judge the finding."""
+        masked = self.index.masked(text)
+        first = masked.find("\u2588")
+        if first < 0 or len(masked) <= EXCERPT_CHARACTERS:
+            return masked[:EXCERPT_CHARACTERS]
+        start = max(first - EXCERPT_CHARACTERS // 3, 0)
+        return ("…" if start else "") + masked[start : start + EXCERPT_CHARACTERS] + "…"
 
 
-@sensitive_variables()
-def words_pattern(words):
-    if not words:
-        return None
-    alternatives = sorted(words, key=len, reverse=True)
-    body = "|".join(re.escape(word).replace(r"\ ", r"\s+") for word in alternatives)
-    return re.compile(rf"(?<!\w)(?:{body})(?!\w)")
+def visible_investigations(user, investigation):
+    """The investigations whose sources a finding may name for this exporter: their own, and
+    the exporting one (a command-line export without a user names only the latter)."""
+    ids = {investigation.pk}
+    if user is not None:
+        ids |= set(access.roles(user))
+    return ids
 
 
-@sensitive_variables()
-def protect(tokens, phrases, text, codename, kind):
-    """A single word goes into `tokens`, anything longer into `phrases`."""
-    if TOKEN.fullmatch(text):
-        tokens.setdefault(text, (codename, kind))
-    else:
-        phrases.setdefault(text, (codename, kind))
+def is_coarsened(row):
+    """Whether publication_row put the event at its district's centre (a place where a source
+    was interviewed goes out only so)."""
+    return row.geo_precision == REGION_PRECISION and row.location in (row.admin2, row.admin1)
 
 
-@sensitive_variables()
-def protect_name(tokens, phrases, real_name, codename):
-    name = " ".join(fold(real_name).split())
-    if not name:
-        return
-    phrases.setdefault(name, (codename, "name"))  # whole, even a one-word name: "name" it is
-    for part in NAME_PART.findall(name):
-        if part not in STOPWORDS:
-            tokens.setdefault(part, (codename, "name part"))
-
-
-@sensitive_variables()
-def protect_contacts(tokens, phrases, phones, text, codename):
-    text = fold(text)
-    for email in EMAIL.findall(text):
-        phrases.setdefault(email, (codename, "email"))
-        local = email.split("@")[0]
-        if len(local) >= 4 and local not in STOPWORDS:
-            protect(tokens, phrases, local, codename, "email")
-    for handle in HANDLE.findall(text):
-        phrases.setdefault(handle, (codename, "handle"))
-        protect(tokens, phrases, handle[1:], codename, "handle")
-    for match in PHONE_RUN.finditer(text):
-        for digits in phone_numbers_in(match.group()):
-            phones[digits[-MIN_PHONE_DIGITS:]].append((digits, codename))
-
-
-@sensitive_variables()
-def phone_numbers_in(run):
-    """Every number a run of digit groups may hold: "0771 234 9876 0750 111 2222" is two
-    numbers, and nothing says where one ends, so every stretch of whole groups counts."""
-    groups = re.findall(r"\d+", run)
-    stretches = ("".join(groups[first:last]) for first in range(len(groups))
-                 for last in range(first + 1, len(groups) + 1))  # fmt: skip
-    return [digits for digits in stretches if MIN_PHONE_DIGITS <= len(digits) <= MAX_PHONE_DIGITS]
-
-
-@sensitive_variables()
-def phone_matches(stored, written):
-    """Whether two digit strings are the same number: their last digits agree (up to 9, the
-    subscriber number), so +964 771 234 9876, 0771-234-9876 and 009647712349876 all match."""
-    compared = min(PHONE_DIGITS_COMPARED, len(stored), len(written))
-    return compared >= MIN_PHONE_DIGITS and stored[-compared:] == written[-compared:]
-
-
-def rounded(latitude, longitude):
-    return (round(latitude, 3), round(longitude, 3))
-
-
-def source_points(investigation):
-    """{(lat, lon) to 3 decimals: codenames} of the places where sources were interviewed."""
-    links = InterviewSource.objects.filter(
-        interview__investigation=investigation, interview__location__isnull=False
-    ).values_list(
-        "interview__location__latitude", "interview__location__longitude", "source__codename"
+def source_places():
+    """(source id, latitude, longitude) of every place where a source was interviewed."""
+    return InterviewSource.objects.filter(interview__location__isnull=False).values_list(
+        "source_id", "interview__location__latitude", "interview__location__longitude"
     )
-    points = defaultdict(set)
-    for latitude, longitude, codename in links:
-        points[rounded(latitude, longitude)].add(codename)
-    return {point: ", ".join(sorted(codenames)) for point, codenames in points.items()}
+
+
+class NearPlaces:
+    """Places in a grid of cells at least `within_m` tall, so that asking which places are
+    near a point reads the few cells around it, not every place."""
+
+    def __init__(self, places, within_m):
+        self.within_m = within_m
+        self.answers = {}  # a point: its answer (events repeat their places row after row)
+        self.step = within_m / METRES_PER_DEGREE  # degrees of latitude a cell spans
+        self.cells = {}
+        for source, latitude, longitude in places:
+            self.cells.setdefault(self.cell(latitude, longitude), []).append(
+                (source, latitude, longitude)
+            )
+
+    def cell(self, latitude, longitude):
+        return (math.floor(latitude / self.step), math.floor(longitude / self.step))
+
+    def near(self, latitude, longitude):
+        """Sources met within `within_m` of the point, each once."""
+        if not self.cells:
+            return []
+        point = (latitude, longitude)
+        if point not in self.answers:
+            if len(self.answers) > 100_000:
+                self.answers.clear()
+            self.answers[point] = self.looked_up(latitude, longitude)
+        return self.answers[point]
+
+    def looked_up(self, latitude, longitude):
+        row, column = self.cell(latitude, longitude)
+        # A degree of longitude shrinks towards the poles: look wider to cover within_m.
+        wide = math.ceil(1 / max(math.cos(math.radians(latitude)), 0.01))
+        found = {
+            source
+            for i in range(row - 1, row + 2)
+            for j in range(column - wide, column + wide + 1)
+            for source, lat, lon in self.cells.get((i, j), ())
+            if distance_m(latitude, longitude, lat, lon) <= self.within_m
+        }
+        return sorted(found)

@@ -1,7 +1,11 @@
 """The publication export's file formats (CSV, XLSX, JSON, GeoJSON), streamed row by row, with
-no cell that a spreadsheet would run as a formula."""
+no cell that a spreadsheet would run as a formula.
+
+Each writes to a binary stream it does not close (a private file, encrypted as it is written,
+or a file the command line named): whoever opened it keeps or discards it."""
 
 import csv
+import io
 import json
 
 from openpyxl import Workbook
@@ -12,8 +16,8 @@ from stories.publication.rows import COLUMNS, TEXT_INDEXES
 
 
 class CsvWriter:
-    def __init__(self, file):
-        self.file = open(file, "w", newline="", encoding="utf-8")  # noqa: SIM115
+    def __init__(self, stream):
+        self.file = io.TextIOWrapper(stream, encoding="utf-8", newline="")
         self.writer = csv.writer(self.file)
         self.writer.writerow(COLUMNS)
 
@@ -25,12 +29,13 @@ class CsvWriter:
         self.writer.writerow(row)
 
     def close(self):
-        self.file.close()
+        self.file.flush()
+        self.file.detach()
 
 
 class XlsxWriter:
-    def __init__(self, file):
-        self.path = file
+    def __init__(self, stream):
+        self.stream = stream
         self.workbook = Workbook(write_only=True)
         self.sheet = self.workbook.create_sheet("events")
         self.sheet.append(COLUMNS)
@@ -39,7 +44,7 @@ class XlsxWriter:
         self.sheet.append([xlsx_cell(value) for value in values])
 
     def close(self):
-        self.workbook.save(self.path)
+        self.workbook.save(self.stream)
 
 
 def xlsx_cell(value):
@@ -53,8 +58,8 @@ class JsonWriter:
 
     opening, closing = "[\n", "\n]\n"
 
-    def __init__(self, file):
-        self.file = open(file, "w", encoding="utf-8")  # noqa: SIM115
+    def __init__(self, stream):
+        self.file = io.TextIOWrapper(stream, encoding="utf-8")
         self.file.write(self.opening)
         self.separator = ""
 
@@ -67,7 +72,8 @@ class JsonWriter:
 
     def close(self):
         self.file.write(self.closing)
-        self.file.close()
+        self.file.flush()
+        self.file.detach()
 
 
 class GeoJsonWriter(JsonWriter):

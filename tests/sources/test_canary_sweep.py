@@ -7,6 +7,7 @@ and the pages a colleague without need to know receives. The sweep must find zer
 
 import io
 import logging
+import re
 import shutil
 import subprocess
 import time
@@ -19,6 +20,7 @@ from django.db import connection
 
 from sources.identity import REVEAL_BURST_LIMIT, identity_reveal
 from sources.models import Source
+from sources.tasks import send_alerts
 from tests.factories import make_event, make_source
 from tests.waiting import wait_for
 
@@ -69,6 +71,7 @@ def redis_keyspace(url):
 
 def admin_form(source, **changes):
     data = {
+        "version": Source.objects.get(pk=source.pk).version,  # a form opened just now
         "investigation": source.investigation_id,
         "description": source.description,
         "category": source.category,
@@ -156,9 +159,10 @@ def test_no_planted_identity_is_found_anywhere_after_every_workflow(
     assert response.status_code == 302, response.content.decode()[:3000]
 
     # Edit the ordinary fields, reveal, change the identity, review, search.
-    client.post(
+    response = client.post(
         f"/admin/sources/source/{source.pk}/change/", admin_form(source, description="farmer")
     )
+    assert response.status_code == 302
     identity_url = f"/admin/sources/source/{source.pk}/identity/"
     assert (
         CANARIES["real_name"]
@@ -175,16 +179,30 @@ def test_no_planted_identity_is_found_anywhere_after_every_workflow(
         },
     )
     client.get("/admin/sources/source/", {"q": CANARIES["real_name"]})
+    # Change the sensitive notes (the old text is kept as an encrypted revision), read them
+    # and their earlier versions, and save from an older reading (the conflict page).
+    notes_url = f"/admin/sources/interview/{source.interviews.get().pk}/notes/"
+    read = client.post(notes_url, {"reveal": "1", "reason": REASON}).content.decode()
+    seen = read.split('name="seen" value="')[1].split('"')[0]
+    changed_notes = {"change": "1", "change_reason": "Re-typed the notes.", "seen": seen}
+    client.post(notes_url, {**changed_notes, "notes": CANARIES["sensitive_notes"] + " (2)"})
+    client.post(f"{notes_url}earlier/", {"reveal": "1", "reason": REASON})
+    stale = client.post(notes_url, {**changed_notes, "notes": CANARIES["sensitive_notes"]})
+    assert stale.status_code == 409
+
     client.force_login(editor)
-    client.post(
+    response = client.post(
         f"/admin/sources/source/{source.pk}/change/",
         admin_form(source, description="farmer", review_status="cleared", review_note="ok"),
     )
+    assert response.status_code == 302
 
-    # A burst of reveals: the editors' alert goes through the real worker on Redis.
+    # A burst of reveals: the editors' alert, written with the reveal, goes out through the
+    # real worker on Redis when the sweep runs (beat would start it every minute).
     others = [make_source(investigation, reporter) for _ in range(REVEAL_BURST_LIMIT)]
     for revealed in [source, *others]:
         identity_reveal(source=revealed, user=reporter, reason=REASON)
+    send_alerts.delay()
     assert wait_for(lambda: worker_mail.exists() and any(worker_mail.iterdir())), (
         celery_worker.log()
     )
@@ -219,7 +237,9 @@ def test_no_planted_identity_is_found_anywhere_after_every_workflow(
         f"/admin/sources/interview/{source.interviews.get().pk}/change/",
         f"/admin/sources/interview/{source.interviews.get().pk}/history/",
     ]
-    colleague_html = "\n".join(client.get(url).content.decode() for url in pages)
+    responses = [client.get(url) for url in pages]
+    assert [response.status_code for response in responses] == [200] * len(pages)
+    colleague_html = "\n".join(response.content.decode() for response in responses)
 
     # Delete the interview (its history stays) and then sweep.
     client.force_login(editor)
@@ -229,20 +249,27 @@ def test_no_planted_identity_is_found_anywhere_after_every_workflow(
     emails = "\n".join(message.message().as_string() for message in mail.outbox) + "\n".join(
         path.read_text() for path in worker_mail.iterdir()
     )
+    dump, keyspace, worker_log = sql_dump(), redis_keyspace(redis_url), celery_worker.log()
     found = [
-        *hits(sql_dump(), "the SQL dump"),
-        *hits(redis_keyspace(redis_url), "Redis"),
+        *hits(dump, "the SQL dump"),
+        *hits(keyspace, "Redis"),
         *hits(caplog.text, "the logs"),
-        *hits(celery_worker.log(), "the worker's log"),
+        *hits(worker_log, "the worker's log"),
         *hits(emails, "emails"),
         *hits(exported.getvalue(), "dumpdata"),
         *hits(colleague_html, "a non-handler's pages"),
     ]
     assert found == []
-    # The sweep looked at real material: the places it searched are not empty.
+    # The sweep looked at real material: each place it searched holds what it should.
     assert "forced failure during a reveal" in emails  # the error email was sent
     assert source.codename in emails and source.codename in colleague_html
-    assert "sources_identityaccess" in sql_dump() or "IdentityAccess" in sql_dump()
+    # The rows themselves, not a table name (every dump names every table): the source, the
+    # access log's reasons, and the identity stored encrypted.
+    assert source.codename in dump and REASON in dump and "fb1:" in dump
+    assert celery_worker.queue in keyspace  # the worker's queue binding: the keyspace was read
+    assert "forced failure during a reveal" in caplog.text
+    assert re.search(r"Task \S+\[[0-9a-f-]+\] received", worker_log), worker_log
+    assert source.codename in exported.getvalue()
 
 
 SOURCE_ADD = {

@@ -3,14 +3,18 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from investigation.models import Investigation, PublicationExport
+from stories.models import OverrideApproval
 from stories.publication.export import publication_export
+from stories.publication.scan import Finding
 
 
 class Command(BaseCommand):
     help = (
-        "Export an investigation's publishable events for publication (CSV, XLSX, JSON or "
+        "Export an investigation's events cleared for publication (CSV, XLSX, JSON or "
         "GeoJSON): allowlisted columns only, places tied to sources shown as their district, "
-        "and a leak scan that refuses the export when it finds a protected identifier. Logged."
+        "and a leak scan that refuses the export when it finds a protected identifier of any "
+        "source. Going out despite findings needs an override a second person approved in the "
+        "admin (--approval). Logged."
     )
 
     def add_arguments(self, parser):
@@ -19,11 +23,13 @@ class Command(BaseCommand):
         parser.add_argument("--output", required=True, help="The file to write.")
         parser.add_argument("--user", help="Your username (an Admin of the investigation).")
         parser.add_argument(
-            "--override-reason",
-            help="Export despite leak-scan findings, for this reason (needs --user, logged).",
+            "--approval",
+            type=int,
+            help="The number of an override you asked for in the admin and a second person "
+            "approved: the export goes out if it finds nothing else (needs --user).",
         )
 
-    def handle(self, *args, investigation, format, output, user, override_reason, **options):
+    def handle(self, *args, investigation, format, output, user, approval, **options):
         found = Investigation.objects.filter(slug=investigation).first()
         if found is None:
             raise CommandError(f"No investigation has the slug {investigation!r}.")
@@ -32,13 +38,18 @@ class Command(BaseCommand):
             person = get_user_model().objects.filter(username=user, is_active=True).first()
             if person is None:
                 raise CommandError(f"No active user {user!r}.")
+        approved = None
+        if approval is not None:
+            approved = OverrideApproval.objects.filter(pk=approval).first()
+            if approved is None:
+                raise CommandError(f"No override approval {approval}.")
         try:
             export = publication_export(
                 investigation=found,
                 fmt=format,
                 user=person,
                 output=output,
-                override_reason=override_reason,
+                approval=approved,
                 progress=self.progress,
             )
         except PermissionDenied as error:
@@ -51,14 +62,12 @@ class Command(BaseCommand):
     def report(self, export):
         findings = export.findings
         for finding in findings:
-            self.stderr.write(
-                f"row {finding['row']} (event {finding['event']}), {finding['field']}: "
-                f"{finding['kind']} of source {finding['codename']}"
-            )
+            self.stderr.write(str(Finding(**finding)))
         if export.status == PublicationExport.Status.REFUSED:
             raise CommandError(
                 f"Refused: the leak scan found {len(findings)} protected identifier(s); nothing "
-                "was written. Edit those events, or export with --user and --override-reason."
+                f"was written. {export.error} Edit those events, or ask for an override in the "
+                "admin (a second person must approve it), then export with --approval."
             )
         if export.status != PublicationExport.Status.DONE:
             raise CommandError(f"The export failed: {export.error}")
