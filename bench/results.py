@@ -21,6 +21,7 @@ SUITES = {
     "geojson": "bench.geojson",
     "export": "bench.export",
     "acled": "bench.acled",
+    "imports": "bench.imports",
     "sweep": "bench.sweep",
     "admin": "bench.admin_lists",
 }

@@ -14,17 +14,34 @@ highlighted, publishable) are never touched by a re-import.
 import csv
 import datetime
 import io
+import logging
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db.models import F
 from django.utils import timezone
 
 from events.models import Actor, DatePrecision, Event, EventActor, Location
+from investigation import search
+from investigation.importexport import (
+    ImportProblem,
+    error_words,
+    import_file_read,
+    import_job_finish,
+    import_job_reporter,
+)
+from investigation.models import ImportJob
+
+logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
+# What Event.fatalities (a PositiveIntegerField) holds on every database, SQLite included.
+FATALITIES_MAX = BaseDatabaseOperations.integer_field_ranges["PositiveIntegerField"][1]
 PROGRESS_EVERY = 1000
 CHANGE_REASON = "ACLED import"
 
@@ -104,7 +121,7 @@ ROLES = (
     ("actor1", EventActor.Role.PRIMARY, "inter1"),
     ("actor2", EventActor.Role.SECONDARY, "inter2"),
     ("assoc_actor_1", EventActor.Role.ASSOCIATED, None),
-    ("assoc_actor_2", EventActor.Role.ASSOCIATED, None),
+    ("assoc_actor_2", EventActor.Role.ASSOCIATED_SECONDARY, None),
 )
 # Event fields an import sets, in the order EventPlan.values holds them.
 EVENT_FIELDS = (
@@ -210,7 +227,67 @@ def acled_import(*, path_or_file, investigation, dry_run, progress=None, user=No
             "Another change to these events was saved at the same time; "
             "nothing was imported. Run the import again.",
         )
+    except DatabaseError as error:
+        # The checks above should leave nothing for the database to refuse. Its message may
+        # quote the file, so the log gets the type and the person gets words.
+        logger.warning("An ACLED import was refused by the database: %s", type(error).__name__)
+        report.problem(
+            None,
+            "",
+            "",
+            "The database refused these rows, so nothing was imported. Check the file's "
+            "values against ACLED's codebook and import it again.",
+        )
+    else:
+        acled_index(plan)
     return report
+
+
+def acled_index(plan):
+    """After the import's commit: index the events, places and actors it wrote for the search
+    (investigation.search). If this fails, the import stands and the sweep indexes them."""
+    written = [row.external_id for row in (*plan.new_rows, *plan.changed_rows)]
+    events = Event.objects.filter(investigation=plan.investigation)
+    for start in range(0, len(written), BATCH_SIZE):
+        batch = events.filter(external_id__in=written[start : start + BATCH_SIZE])
+        search.entries_refresh(model=Event, ids=batch.values_list("pk", flat=True))
+    places = [place.pk for place in plan.new_places.values()]
+    search.entries_refresh(model=Location, ids=places)
+    actors = [pk for name, pk in plan.actors.items() if name in plan.new_actors]
+    search.entries_refresh(model=Actor, ids=actors)
+
+
+def acled_job_run(*, job):
+    """An ACLED import job on a Celery worker (investigation.models.ImportJob): the check,
+    nothing written, until the importer confirms; then the import. However it ends, the job
+    says so in words and its file is deleted (unless it waits for the confirmation)."""
+    Status = ImportJob.Status
+    try:
+        report = acled_import(
+            path_or_file=io.BytesIO(import_file_read(job.file)),
+            investigation=job.investigation,
+            dry_run=not job.confirmed,
+            progress=import_job_reporter(job),
+            user=job.user,
+        )
+    except Exception as error:
+        logger.exception("ACLED import job %s failed", job.pk)
+        problem = ImportProblem(None, "", "", error_words(error))
+        return import_job_finish(job, status=Status.FAILED, problems=[problem])
+    problems = [ImportProblem(p.row, p.column, p.value, p.reason) for p in report.problems]
+    counts = {
+        "rows_checked": report.rows,
+        "new_rows": report.created,
+        "changed_rows": report.updated,
+        "unchanged_rows": report.unchanged,
+        "summary": " ".join([*report.notes, report.summary()]),
+    }
+    if not report.ok:
+        return import_job_finish(job, status=Status.REFUSED, problems=problems, **counts)
+    if not job.confirmed:
+        return import_job_finish(job, status=Status.READY, **counts)
+    written = report.created + report.updated
+    return import_job_finish(job, status=Status.DONE, rows_written=written, **counts)
 
 
 # Reading and checking --------------------------------------------------------------------------
@@ -290,14 +367,18 @@ def header_check(header, report):
         return None
     present = set(header)
     report.layout = layout_name(present)
-    for name in sorted({name for name in header if header.count(name) > 1 and name}):
+    # Counted once: a header of 100,000 columns is checked in linear time, not quadratic.
+    counts = Counter(header)
+    for name in sorted(name for name, count in counts.items() if count > 1 and name):
         report.problem(1, name, "", "This column appears more than once.")
     for name in NEEDED_COLUMNS:
         if name not in present:
             report.problem(1, name, "", "This ACLED column is missing.")
-    extra = [name for name in header if name not in KNOWN_COLUMNS]
+    extra = [name for name in counts if name not in KNOWN_COLUMNS]
     if extra:
-        report.notes.append(f"Ignored columns that are not ACLED's: {', '.join(extra)}.")
+        shown = ", ".join(shorten(name, 40) for name in extra[:20])
+        more = f" and {len(extra) - 20:,} more" if len(extra) > 20 else ""
+        report.notes.append(f"Ignored columns that are not ACLED's: {shown}{more}.")
     if not report.ok:
         return None
     return {
@@ -428,6 +509,9 @@ class RowCheck:
             return None
         if number < 0:
             self.fail("fatalities", text, "Cannot be negative.")
+            return None
+        if number > FATALITIES_MAX:
+            self.fail("fatalities", text, f"Out of range: at most {FATALITIES_MAX}.")
             return None
         return number
 
@@ -597,6 +681,7 @@ class AcledPlan:
                 investigation=self.investigation,
                 title=row.title,
                 external_id=row.external_id,
+                origin=Event.Origin.ACLED,
                 **self.event_values(row),
             )
             for row in rows
@@ -617,6 +702,8 @@ class AcledPlan:
             event.updated_at = now
         changed = list(events.values())
         Event.objects.bulk_update(changed, [*EVENT_FIELDS, "updated_at"], batch_size=BATCH_SIZE)
+        # A new version: a form opened before the import is refused, not saved over it.
+        Event.objects.filter(pk__in=pks).update(version=F("version") + 1)
         Event.history.bulk_history_create(
             changed,
             update=True,

@@ -1,15 +1,14 @@
 """The admin's "Import ACLED" page on the events list, for Admins: upload, preview (every row
 checked, counts or every problem shown, nothing written), then confirm.
 
-Between the preview and the confirm the file waits under MEDIA_ROOT/imports (never served),
+Between the preview and the confirm the file waits, encrypted, in imports/ of the private storage,
 named by a random id that travels only inside a signed token bound to the person and the
-investigation. The import itself runs in the request (events.acled.acled_import writes
-10,000 rows in a few seconds).
+investigation, and it is deleted when the import ends, however it ends. A file of more than
+IMPORT_ASYNC_ROWS rows becomes an import job instead (investigation.importexport): a worker
+checks it, the Admin confirms on its page, a worker imports it.
 """
 
-import os
-import time
-import uuid
+import io
 from pathlib import Path
 
 from django import forms
@@ -18,12 +17,22 @@ from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 
 from events.acled import acled_import
 from investigation import access
 from investigation.admin_page import admin_page
-from investigation.importexport import administered
+from investigation.importexport import (
+    administered,
+    import_file_delete,
+    import_file_exists,
+    import_file_read,
+    import_file_save,
+    import_files_sweep,
+    import_job_create,
+)
+from investigation.models import ImportJob
 
 TOKEN_SALT = "events.acled_import"  # noqa: S105 (a signing salt, not a secret)
 TOKEN_MAX_AGE = 60 * 60
@@ -38,33 +47,27 @@ class AcledUploadForm(forms.Form):
         "again later updates the same events (by event_id_cnty).",
     )
 
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            limit = filesizeformat(settings.IMPORT_MAX_BYTES)
+            raise forms.ValidationError(f"This file is larger than the limit of {limit}: split it.")
+        return upload
+
     def __init__(self, *args, investigations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["investigation"].queryset = investigations
+        if len(investigations) == 1:  # the only one the person imports into: chosen already
+            self.fields["investigation"].initial = investigations[0]
 
 
 class AcledConfirmForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput)
 
 
-def pending_folder():
-    folder = Path(settings.MEDIA_ROOT) / "imports"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
-
-
-def pending_save(upload):
-    """Keep the uploaded file until the confirm; forget ones older than a day."""
-    folder = pending_folder()
-    for old in folder.glob("*.csv"):
-        if old.stat().st_mtime < time.time() - 24 * 60 * 60:
-            old.unlink(missing_ok=True)
-    name = f"{uuid.uuid4().hex}.csv"
-    descriptor = os.open(folder / name, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    with os.fdopen(descriptor, "wb") as file:
-        for chunk in upload.chunks():
-            file.write(chunk)
-    return name
+def rows_in(data):
+    """About how many rows an ACLED file has (its lines), to choose where it is imported."""
+    return max(data.count(b"\n") - 1, 0)
 
 
 class AcledImportAdminMixin:
@@ -92,13 +95,30 @@ class AcledImportAdminMixin:
         context = {"form": form}
         if form.is_valid():
             context.update(self.acled_preview(request, form))
+        if "job" in context:  # a large file: checked and imported by a worker
+            return redirect(context["job"].get_absolute_url())
         return self.acled_page(request, context)
 
     def acled_preview(self, request, form):
         investigation = form.cleaned_data["investigation"]
-        name = pending_save(form.cleaned_data["file"])
+        import_files_sweep()
+        data = b"".join(form.cleaned_data["file"].chunks())
+        if rows_in(data) > settings.IMPORT_ASYNC_ROWS:
+            job = import_job_create(
+                investigation=investigation,
+                user=request.user,
+                kind=ImportJob.Kind.ACLED,
+                target="events.event",
+                data=data,
+                fmt="csv",
+                rows=rows_in(data),
+            )
+            return {"job": job}
+        name = import_file_save(data)
         report = acled_import(
-            path_or_file=pending_folder() / name, investigation=investigation, dry_run=True
+            path_or_file=io.BytesIO(import_file_read(name)),
+            investigation=investigation,
+            dry_run=True,
         )
         token = signing.dumps(
             {"file": name, "user": request.user.pk, "investigation": investigation.pk},
@@ -106,7 +126,7 @@ class AcledImportAdminMixin:
         )
         confirm = AcledConfirmForm(initial={"token": token}) if report.ok else None
         if not report.ok:
-            (pending_folder() / name).unlink(missing_ok=True)
+            import_file_delete(name)
         return {"report": report, "investigation": investigation, "confirm_form": confirm}
 
     def acled_confirm(self, request, investigations):
@@ -121,16 +141,21 @@ class AcledImportAdminMixin:
             messages.error(request, "That preview has expired: upload the file again.")
             return redirect("admin:events_event_acled_import")
         investigation = investigations.filter(pk=signed["investigation"]).first()
-        pending = pending_folder() / Path(signed["file"]).name
+        name = Path(signed["file"]).name
         if signed["user"] != request.user.pk or investigation is None:
             raise PermissionDenied
-        if not pending.exists():
+        if not import_file_exists(name):
             messages.error(request, "That file was already imported or has expired.")
             return redirect("admin:events_event_acled_import")
-        report = acled_import(
-            path_or_file=pending, investigation=investigation, dry_run=False, user=request.user
-        )
-        pending.unlink(missing_ok=True)
+        try:
+            report = acled_import(
+                path_or_file=io.BytesIO(import_file_read(name)),
+                investigation=investigation,
+                dry_run=False,
+                user=request.user,
+            )
+        finally:
+            import_file_delete(name)
         if not report.ok:
             return self.acled_page(request, {"report": report, "investigation": investigation})
         messages.success(request, report.summary())

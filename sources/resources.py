@@ -5,10 +5,10 @@ level and nothing else, and an interview's has no sensitive notes. A column of t
 uploaded file is ignored, and no export can ask for it.
 """
 
-from import_export import fields
+from django.contrib.auth import get_user_model
 
 from events.models import Location
-from investigation.resources import ScopedForeignKeyWidget, ScopedResource, member_widget
+from investigation.resources import ScopedResource, link
 from sources.models import Interview, Source
 
 
@@ -43,12 +43,8 @@ class SourceResource(ScopedResource):
 
 
 class InterviewResource(ScopedResource):
-    interviewer = fields.Field(
-        attribute="interviewer", column_name="interviewer", widget=member_widget()
-    )
-    location = fields.Field(
-        attribute="location", column_name="location", widget=ScopedForeignKeyWidget(Location)
-    )
+    interviewer = link(get_user_model(), "interviewer", "username", required=True)
+    location = link(Location, "location")
 
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
         """An existing interview keeps its interviewer: an editor hands it over, with a reason

@@ -12,9 +12,12 @@ import zipfile
 
 import openpyxl
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.urls import reverse
 
 from events.models import Event
+from investigation.importexport import import_file_read
 from investigation.models import FollowUp
 from sources.models import Interview, Source
 from tests.factories import (
@@ -90,7 +93,8 @@ def exported_rows(response, fmt="csv"):
 
 
 @pytest.fixture
-def admin_client(client, cast):
+def admin_client(client, cast, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "private"  # where import files wait
     client.force_login(cast["admin"])
     return client
 
@@ -158,11 +162,10 @@ def test_a_confirmed_file_that_no_longer_imports_cleanly_writes_nothing(
     bad = table(EVENT_HEADER, ["", "raid", "Fine", "2019-05-14", "day", "", "reported"],
                 ["", "raid", "Broken", "not a date", "day", "", "reported"])  # fmt: skip
     # Swap the stored file for one with a bad row: the confirm must not write the good one.
-    from import_export.tmp_storages import TempFolderStorage
-
-    TempFolderStorage(name=data["import_file_name"], encoding="utf-8-sig", read_mode="r").save(
-        bad.decode()
-    )
+    name = data["import_file_name"]
+    storages["private"].delete(f"imports/{name}")
+    storages["private"].save(f"imports/{name}", ContentFile(bad))
+    assert import_file_read(name) == bad
 
     response = admin_client.post(reverse("admin:events_event_process_import"), data)
 
@@ -339,6 +342,35 @@ def test_an_export_follows_the_lists_filters(admin_client, investigation):
     make_event(investigation, title="Clash", kind="clash")
     rows = exported_rows(export(admin_client, "events_event", EventResource, kind__exact="clash"))
     assert [row["title"] for row in rows] == ["Clash"]
+
+
+def test_an_imported_event_is_marked_as_a_spreadsheets_and_an_update_keeps_its_origin(
+    admin_client, investigation
+):
+    from events.resources import EventResource
+
+    ours = make_event(investigation, title="Our raid", date_precision="day")
+    acled = make_event(investigation, title="Background", origin=Event.Origin.ACLED)
+    rows = exported_rows(export(admin_client, "events_event", EventResource))
+    assert {row["title"]: row["origin"] for row in rows} == {
+        "Our raid": "own",
+        "Background": "acled",
+    }
+    header = [*EVENT_HEADER, "origin"]
+    data = table(
+        header,
+        ["", "raid", "From the sheet", "2019-05-14", "day", "", "reported", "own"],
+        [ours.pk, "raid", "Our raid, retitled", "2018-11-01", "day", ours.location_id,
+         "reported", "acled"],  # the column is not read back: a sheet cannot relabel a row
+    )  # fmt: skip
+
+    page = preview(admin_client, "events_event", investigation, data)
+    assert confirm(admin_client, "events_event", page).status_code == 302
+
+    ours.refresh_from_db()
+    assert ours.title == "Our raid, retitled" and ours.origin == Event.Origin.OWN
+    assert Event.objects.get(title="From the sheet").origin == Event.Origin.SPREADSHEET
+    assert Event.objects.get(pk=acled.pk).origin == Event.Origin.ACLED
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "json"])

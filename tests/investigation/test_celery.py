@@ -1,7 +1,9 @@
 import json
 import os
+import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from celery.result import EagerResult
@@ -51,3 +53,64 @@ def test_with_redis_url_tasks_go_to_the_broker():
         False,
         "redis://redis.internal:6379/0",
     ]
+
+
+# The worker and beat refuse to start when the system checks fail -----------------------------
+
+
+def celery_until(command, marker, **environment):
+    """Run `celery -A investigation <command>` until it exits or prints `marker` (then stop
+    it): (exit code, or None when it was still running, and everything it printed)."""
+    from tests.harness import stop_process, worker_environment
+
+    closed = f"redis://127.0.0.1:{closed_port()}/0"  # the checks come before the broker
+    env = {**worker_environment(closed, connection.settings_dict), **environment}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("celery")), "-A", "investigation", *command],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output = []
+    for line in process.stdout:
+        output.append(line)
+        if marker in line:
+            stop_process(process)
+            process.stdout.close()
+            return None, "".join(output)
+    process.wait(timeout=60)
+    return process.returncode, "".join(output)
+
+
+def closed_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+WORKER = ["worker", "--pool", "solo", "--without-heartbeat", "--without-gossip", "--without-mingle"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_with_a_failing_system_check_exits_and_names_the_check(tmp_path):
+    code, output = celery_until(WORKER, "Cannot connect", REMINDER_CLAIM_SECONDS="60")
+    assert code == 1, output
+    assert "Fieldbook refuses to start" in output
+    assert "investigation.E006" in output and "REMINDER_CLAIM_SECONDS (60 s)" in output
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_whose_checks_pass_goes_on_to_its_broker(tmp_path):
+    code, output = celery_until(WORKER, "Cannot connect")
+    assert code is None, output  # still running: it got past the checks to the broker
+    assert "refuses to start" not in output
+
+
+@pytest.mark.django_db(transaction=True)
+def test_beat_with_a_failing_system_check_exits_and_names_the_check(tmp_path):
+    beat = ["beat", "--schedule", str(tmp_path / "beat-schedule")]
+    code, output = celery_until(beat, "no marker: run until it exits", REMINDER_CLAIM_SECONDS="60")
+    assert code == 1, output
+    assert "Fieldbook refuses to start" in output and "investigation.E006" in output

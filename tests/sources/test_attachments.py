@@ -8,10 +8,13 @@ QuickTime location, an Ogg Opus recording with Vorbis comments. Each canary stri
 planted in a file's metadata and must not reach the disk.
 """
 
+import datetime
 import hashlib
 import io
 import re
 import struct
+import zlib
+from pathlib import Path
 
 import pytest
 from django import forms
@@ -509,8 +512,9 @@ def test_an_encrypted_pdf_is_refused():
 
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 @pytest.mark.parametrize("pixel_limit", [1000, 2000])  # Pillow's own error, then our check
-def test_an_image_with_an_absurd_number_of_pixels_is_refused(monkeypatch, pixel_limit):
+def test_an_image_with_an_absurd_number_of_pixels_is_refused(monkeypatch, settings, pixel_limit):
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", pixel_limit)
+    settings.ATTACHMENT_MAX_PIXELS = 2000
     out = io.BytesIO()
     Image.new("RGB", (64, 32)).save(out, "PNG")
     with pytest.raises(ValidationError, match="Export it at a lower resolution"):
@@ -616,3 +620,132 @@ def url_patterns(patterns):
             yield from url_patterns(pattern.url_patterns)
         else:
             yield pattern
+
+
+# Bombs, video, recording times ------------------------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"  # made once with Debian's ffmpeg 5.1 (see README)
+
+
+def png_declaring(width, height):
+    """A real grey PNG of width x height, its zeros compressed: 88 megapixels in ~90 kB."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    squeeze, row, pixels = zlib.compressobj(9), bytes(width + 1), []
+    for _ in range(height):
+        pixels.append(squeeze.compress(row))
+    pixels.append(squeeze.flush())
+
+    def chunk(kind, body):
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    body = b"".join(pixels)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+    )
+
+
+def test_an_88_megapixel_png_of_a_few_kilobytes_is_refused_from_its_header(settings):
+    settings.ATTACHMENT_MAX_PIXELS = 40_000_000
+    data = png_declaring(9400, 9400)
+    assert len(data) < 200_000
+
+    with pytest.raises(ValidationError, match="more than 40 million pixels"):
+        attachment_sanitize(upload=SimpleUploadedFile("a.png", data))
+
+
+def boxes(data, start=0, end=None, path=()):
+    """(path, offset, header, size) of every box, descending into the containers."""
+    end = len(data) if end is None else end
+    while start + 8 <= end:
+        size, header = int.from_bytes(data[start : start + 4], "big"), 8
+        if size == 1:
+            size, header = int.from_bytes(data[start + 8 : start + 16], "big"), 16
+        kind = data[start + 4 : start + 8]
+        yield (*path, kind), start, header, size
+        if kind in {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"udta", b"edts"}:
+            yield from boxes(data, start + header, start + size, (*path, kind))
+        start += size
+
+
+def times(data):
+    """{box path: (creation, modification)} of every mvhd, tkhd and mdhd."""
+    found = {}
+    for path, offset, header, _size in boxes(data):
+        if path[-1] in (b"mvhd", b"tkhd", b"mdhd"):
+            body = offset + header
+            width = 8 if data[body] == 1 else 4
+            created = int.from_bytes(data[body + 4 : body + 4 + width], "big")
+            modified = int.from_bytes(data[body + 4 + width : body + 4 + 2 * width], "big")
+            found[(b"/".join(path), offset)] = (created, modified)
+    return found
+
+
+def box_kinds(data):
+    return {path[-1] for path, *_ in boxes(data)}
+
+
+def mdat(data):
+    ((_, offset, header, size),) = [b for b in boxes(data) if b[0] == (b"mdat",)]
+    return data[offset + header : offset + size]
+
+
+# When the fixtures say they were recorded (2019-03-11 21:30 UTC), as MP4 counts: from 1904.
+MARCH_2019 = int(
+    (datetime.datetime(2019, 3, 11, 21, 30) - datetime.datetime(1904, 1, 1)).total_seconds()
+)
+
+
+@pytest.mark.parametrize(
+    "name, kind, content_type, tracks",
+    [
+        ("phone.mp4", "mp4", "video/mp4", {b"vide", b"soun"}),
+        ("iphone.mov", "mov", "video/quicktime", {b"vide", b"soun", b"tmcd"}),
+        ("recording.m4a", "m4a", "audio/mp4", {b"soun"}),
+    ],
+)
+def test_a_recording_loses_its_times_place_and_maker_and_keeps_its_picture_and_sound(
+    client, cast, interview, media_root, name, kind, content_type, tracks
+):
+    from sources.attachments import mp4_tracks
+
+    original = (FIXTURES / name).read_bytes()
+    assert set(times(original).values()) == {(MARCH_2019, MARCH_2019)}
+    assert b"udta" in box_kinds(original)
+
+    attachment, downloaded = round_trip(client, cast["reporter"], interview, name, original)
+
+    assert (attachment.kind, attachment.content_type) == (kind, content_type)
+    assert set(times(downloaded).values()) == {(0, 0)}
+    assert len(times(downloaded)) == len(times(original))  # every movie, track and medium
+    assert not {b"udta", b"meta", b"uuid"} & box_kinds(downloaded)
+    for canary in (b"35.3312", b"Apple", b"iPhone", b"Lavf", b"Call with source"):
+        assert canary not in downloaded, canary
+    assert {handler for _trak, handler in mp4_tracks(bytearray(downloaded))} == tracks
+    if kind != "m4a":  # cleaned in place: every byte of picture and sound where it was
+        assert len(downloaded) == len(original)
+
+
+def test_an_iphone_video_keeps_its_picture_and_sound_but_not_its_timecode(client, cast, interview):
+    original = (FIXTURES / "iphone.mov").read_bytes()
+
+    _attachment, downloaded = round_trip(client, cast["reporter"], interview, "a.mov", original)
+
+    before, after = mdat(original), mdat(downloaded)
+    changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+    # Only the timecode's one sample (the time of day, 21:30:00:00 as a frame count) changed.
+    assert 0 < len(changed) <= 4 and max(changed) - min(changed) < 4
+    assert all(after[i] == 0 for i in changed)
+
+
+def test_a_phone_video_is_not_stored_as_audio(client, cast, interview):
+    original = (FIXTURES / "phone.mp4").read_bytes()
+    attachment, _ = round_trip(client, cast["reporter"], interview, "voice-memo.m4a", original)
+    assert attachment.kind == "mp4" and attachment.get_kind_display() == "MP4 video"
+
+
+def test_a_heic_photo_is_refused_saying_what_to_do():
+    heic = struct.pack(">I", 24) + b"ftypheic" + bytes(4) + b"mif1heic" + bytes(64)
+    with pytest.raises(ValidationError, match="HEIC.*share the photo as JPEG"):
+        attachment_sanitize(upload=SimpleUploadedFile("IMG_0001.HEIC", heic))

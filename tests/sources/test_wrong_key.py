@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from sources.checks import check_identities_readable
 from sources.fields import IdentityKeyError
+from sources.identity import notes_fingerprint
 from sources.models import Interview, Source
 from tests.admin_forms import form_fields
 from tests.factories import make_interview, make_source
@@ -91,7 +92,12 @@ def test_new_sensitive_notes_are_refused(client, cast, investigation, stored, wr
 
     changed = client.post(
         f"/admin/sources/interview/{interview.pk}/notes/",
-        {"change": "1", "notes": "Overwritten", "change_reason": "Adding what was said."},
+        {
+            "change": "1",
+            "notes": "Overwritten",
+            "change_reason": "Adding what was said.",
+            "seen": notes_fingerprint(interview),  # read just before: no conflict to find
+        },
     )
 
     assert changed.status_code == 503
