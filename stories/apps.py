@@ -7,3 +7,8 @@ class StoriesConfig(AppConfig):
 
     name = "stories"
     verbose_name = "Stories"
+
+    def ready(self):
+        from stories.search import searchables_register
+
+        searchables_register()

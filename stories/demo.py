@@ -15,8 +15,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from events.models import Actor, DatePrecision, Event, EventActor, Location
+from investigation import search
 from investigation.models import FollowUp, Investigation, Membership, Role
-from sources.models import Interview, InterviewEvent, InterviewSource, Source
+from sources.models import Interview, InterviewEvent, InterviewSource, SharedAccount, Source
+from stories.claims import claim_clear
+from stories.models import Claim, Document, Evidence
 
 MAIN_SLUG = "kirkuk-raids"
 OTHER_SLUG = "demo-other-desk"
@@ -33,10 +36,11 @@ USERS = (
 
 # Short names keep the tables below on one line a row.
 K, E, S = Actor.Kind, Event.Kind, Event.Status
-PRIMARY, SECONDARY, ASSOCIATED = EventActor.Role
+PRIMARY, SECONDARY, ASSOCIATED, WITH_SECONDARY = EventActor.Role
 MONTH, WEEK, DAY = DatePrecision.MONTH, DatePrecision.WEEK, DatePrecision.DAY
 SRC, REVIEW, MODE = Source.Category, Source.ReviewStatus, Interview.Mode
 LEVEL, PRIORITY = Source.ProtectionLevel, FollowUp.Priority
+ORIGIN, DOC, KNOW = Event.Origin, Document.Kind, Evidence.Knowledge
 
 
 def _at(*parts):
@@ -46,50 +50,66 @@ def _at(*parts):
 # fmt: off
 # The Kirkuk raids ------------------------------------------------------------------------------
 
-# key, name, province (admin1), district (admin2), latitude, longitude, geo precision
+# key, name, province (admin1), district (admin2), latitude, longitude, geo precision,
+# other names (one a line: spellings and the Arabic name; search finds the place by any)
 PLACES = (
-    ("kirkuk_city", "Kirkuk city", "Kirkuk", "Kirkuk", 35.468, 44.392, 1),
-    ("hawija", "Hawija", "Kirkuk", "Hawija", 35.329, 43.760, 1),
-    ("k1", "K1 air base", "Kirkuk", "Kirkuk", 35.513, 44.281, 2),
-    ("qayyarah", "Qayyarah Airfield West", "Ninewa", "Mosul", 35.764, 43.125, 2),
-    ("mosul", "Mosul", "Ninewa", "Mosul", 36.340, 43.130, 1),
-    ("bia", "Baghdad International Airport", "Baghdad", "Baghdad", 33.263, 44.235, 1),
-    ("taji", "Camp Taji", "Baghdad", "Tarmiya", 33.525, 44.256, 2),
-    ("baghdad", "Baghdad", "Baghdad", "Baghdad", 33.315, 44.366, 1),
-    ("village_a", "Village near Hawija (A)", "Kirkuk", "Hawija", 35.412, 43.842, 2),
-    ("village_b", "Village near Hawija (B)", "Kirkuk", "Hawija", 35.268, 43.695, 2),
-    ("village_c", "Village near Hawija (C)", "Kirkuk", "Hawija", 35.371, 43.948, 2),
-    ("village_d", "Village near Hawija (D)", "Kirkuk", "Hawija", 35.225, 43.889, 3),
-    ("village_e", "Village near Hawija (E)", "Kirkuk", "Hawija", 35.440, 43.655, 2),
-    ("village_f", "Village near Hawija (F)", "Kirkuk", "Hawija", 35.301, 43.612, 3),
-    ("kirkuk_rural", "Farmland west of Kirkuk city", "Kirkuk", "Kirkuk", 35.430, 44.200, 3),
-    ("checkpoint", "Checkpoint south of Kirkuk city", "Kirkuk", "Kirkuk", 35.300, 44.400, 3),
+    ("kirkuk_city", "Kirkuk city", "Kirkuk", "Kirkuk", 35.468, 44.392, 1, "Kirkuk\nKerkuk\nكركوك"),
+    ("hawija", "Hawija", "Kirkuk", "Hawija", 35.329, 43.760, 1,
+     "Huwija\nHawijah\nal-Hawija\nالحويجة"),
+    ("k1", "K1 air base", "Kirkuk", "Kirkuk", 35.513, 44.281, 2, "K-1\nقاعدة كي وان"),
+    ("qayyarah", "Qayyarah Airfield West", "Ninewa", "Mosul", 35.764, 43.125, 2,
+     "Q-West\nQayyara\nالقيارة"),
+    ("mosul", "Mosul", "Ninewa", "Mosul", 36.340, 43.130, 1, "al-Mawsil\nالموصل"),
+    ("bia", "Baghdad International Airport", "Baghdad", "Baghdad", 33.263, 44.235, 1,
+     "BIAP\nمطار بغداد الدولي"),
+    ("taji", "Camp Taji", "Baghdad", "Tarmiya", 33.525, 44.256, 2, "Taji\nمعسكر التاجي"),
+    ("baghdad", "Baghdad", "Baghdad", "Baghdad", 33.315, 44.366, 1, "بغداد"),
+    ("village_a", "Village near Hawija (A)", "Kirkuk", "Hawija", 35.412, 43.842, 2, ""),
+    ("village_b", "Village near Hawija (B)", "Kirkuk", "Hawija", 35.268, 43.695, 2, ""),
+    ("village_c", "Village near Hawija (C)", "Kirkuk", "Hawija", 35.371, 43.948, 2, ""),
+    ("village_d", "Village near Hawija (D)", "Kirkuk", "Hawija", 35.225, 43.889, 3, ""),
+    ("village_e", "Village near Hawija (E)", "Kirkuk", "Hawija", 35.440, 43.655, 2, ""),
+    ("village_f", "Village near Hawija (F)", "Kirkuk", "Hawija", 35.301, 43.612, 3, ""),
+    ("kirkuk_rural", "Farmland west of Kirkuk city", "Kirkuk", "Kirkuk", 35.430, 44.200, 3, ""),
+    ("checkpoint", "Checkpoint south of Kirkuk city", "Kirkuk", "Kirkuk", 35.300, 44.400, 3, ""),
 )
 
-# key, name, kind, description
+# key, name, kind, description, other names (one a line: abbreviations, spellings, Arabic)
 ACTORS = (
     ("us_sof", "US special operations forces", K.STATE_FORCE,
-     "Went out with Iraqi partner forces on raids, not only advising them."),
+     "Went out with Iraqi partner forces on raids, not only advising them.",
+     "US special forces\nSOF\nالقوات الخاصة الأمريكية"),
     ("partner", "Iraqi partner forces", K.PARTNER_FORCE,
-     "Iraqi army and counter-terrorism units working with the coalition."),
+     "Iraqi army and counter-terrorism units working with the coalition.",
+     "Iraqi security forces\nISF\nالقوات الأمنية العراقية"),
     ("joc", "Joint Operations Command (JOC)", K.STATE_FORCE,
-     "Iraqi command that clears joint missions."),
+     "Iraqi command that clears joint missions.",
+     "JOC\nقيادة العمليات المشتركة"),
     ("tribal_pmf", "Sunni tribal PMF", K.MILITIA,
-     "Local tribal mobilisation units that hold village checkpoints."),
+     "Local tribal mobilisation units that hold village checkpoints.",
+     "Tribal Mobilisation\nal-Hashd al-Asha'iri\nالحشد العشائري"),
     ("shia_pmf", "Shia PMF", K.MILITIA,
-     "Popular Mobilization Forces factions, several close to Iran."),
+     "Popular Mobilization Forces factions, several close to Iran.",
+     "Popular Mobilization Forces\nHashd al-Shaabi\nالحشد الشعبي"),
     ("badr", "Badr Organization", K.MILITIA,
-     "Iran-aligned PMF faction with checkpoints in the province."),
-    ("isis", "ISIS", K.ARMED_GROUP, "Insurgent cells in the district and the hills around it."),
+     "Iran-aligned PMF faction with checkpoints in the province.",
+     "Badr\nBadr Organisation\nBadr Brigade\nمنظمة بدر"),
+    ("isis", "ISIS", K.ARMED_GROUP, "Insurgent cells in the district and the hills around it.",
+     "ISIL\nIslamic State\nDaesh\nداعش"),
     ("coalition", "Coalition (Operation Inherent Resolve)", K.COALITION,
-     "The US-led coalition against ISIS."),
+     "The US-led coalition against ISIS.",
+     "OIR\nCJTF-OIR\nالتحالف الدولي"),
     ("oig", "DoD Office of Inspector General", K.GOVERNMENT,
-     "Oversight body; its quarterly reports are a published source, not a combatant."),
-    ("us_military", "US military", K.STATE_FORCE, "US forces acting outside the partner missions."),
-    ("unidentified", "Unidentified armed group", K.ARMED_GROUP, "Attackers no one claimed for."),
-    ("civilians", "Civilians", K.CIVILIANS, "Farmers, shepherds, drivers and their families."),
-    ("iraq_gov", "Government of Iraq", K.GOVERNMENT, ""),
-    ("us_gov", "US government", K.GOVERNMENT, ""),
+     "Oversight body; its quarterly reports are a published source, not a combatant.",
+     "DoD IG\nLead Inspector General"),
+    ("us_military", "US military", K.STATE_FORCE, "US forces acting outside the partner missions.",
+     "US forces\nالقوات الأمريكية"),
+    ("unidentified", "Unidentified armed group", K.ARMED_GROUP, "Attackers no one claimed for.",
+     ""),
+    ("civilians", "Civilians", K.CIVILIANS, "Farmers, shepherds, drivers and their families.",
+     "مدنيون"),
+    ("iraq_gov", "Government of Iraq", K.GOVERNMENT, "", "Iraqi government\nالحكومة العراقية"),
+    ("us_gov", "US government", K.GOVERNMENT, "", "US administration"),
 )
 
 JOINT_RAID = (("partner", PRIMARY), ("us_sof", ASSOCIATED), ("isis", SECONDARY))
@@ -183,8 +203,8 @@ KEY_EVENTS = (
      "description": "A Badr checkpoint turned back a joint Iraqi–US convoy on its way to a "
      "mission the Joint Operations Command had already approved; the mission was dropped.",
      "status": S.REPORTED, "fatalities": 0, "by": "reporter2",
-     "actors": (("badr", PRIMARY), ("partner", SECONDARY), ("us_sof", ASSOCIATED),
-                ("joc", ASSOCIATED))},
+     "actors": (("badr", PRIMARY), ("partner", SECONDARY), ("us_sof", WITH_SECONDARY),
+                ("joc", WITH_SECONDARY))},
     {"key": "airport_strike", "kind": E.AIR_STRIKE, "date": date(2020, 1, 3), "date_precision": DAY,
      "place": "bia", "title": "US strike at Baghdad airport kills Soleimani and al-Muhandis",
      "description": "A US drone strike on vehicles leaving the airport killed the Iranian "
@@ -233,8 +253,12 @@ def _routine_raid(key, month, place, status, title):
 
 
 def _attack(key, day, kind, place, target, fatalities, status, title):
+    """Background data: attacks as an ACLED import brings them, not our own reporting."""
     return {"key": key, "kind": kind, "date": day, "date_precision": WEEK, "place": place,
-            "title": title, "status": status, "fatalities": fatalities, "by": "reporter2",
+            "title": title, "status": status, "fatalities": fatalities, "by": "admin",
+            "origin": ORIGIN.ACLED, "external_id": f"IRQDEMO{day:%y%m%d}",
+            "acled_source": "Demo: local media", "original_type": "Violence against civilians"
+            if target == "civilians" else "Battles",
             "actors": (("isis", PRIMARY), (target, SECONDARY))}
 
 
@@ -255,12 +279,6 @@ def _person(number, handler, description, category, level, review, last_contact,
             "identifying_notes": f"Fictional: {notes}", "attribution_terms": terms,
             "review_status": status, "reviewer": reviewer, "reviewed_at": reviewed_at,
             "review_note": note, "last_contact_at": last_contact}
-
-
-def _document(handler, description, terms, reviewed_at):
-    return {"handler": handler, "description": description, "category": SRC.DOCUMENT,
-            "protection_level": LEVEL.ON_RECORD, "attribution_terms": terms,
-            "review_status": REVIEW.CLEARED, "reviewer": "editor", "reviewed_at": reviewed_at}
 
 
 def _cleared(day):
@@ -314,15 +332,6 @@ SOURCES = {
         10, "reporter2", "US defense official", SRC.COALITION, LEVEL.BACKGROUND, None,
         date(2020, 4, 15), "works on Iraq policy; prefers calls after office hours.",
         "A US defense official, on background"),
-    "oir_statements": _document(
-        "reporter", "OIR spokesperson statements (press releases and briefings)",
-        "Cite as statements by the Operation Inherent Resolve spokesperson", _at(2020, 4, 10, 9)),
-    "ig_report": _document(
-        "reporter2", "Lead Inspector General quarterly report to Congress on OIR, Jan–Mar 2020",
-        "Cite the report by title and quarter", _at(2020, 5, 14, 9)),
-    "ctc_analysis": _document(
-        "reporter", "CTC Sentinel analysis of ISIS attack data in Iraq",
-        "Cite the article and its data", _at(2020, 4, 10, 10)),
 }
 
 INTERVIEWS = (
@@ -412,6 +421,110 @@ INTERVIEWS = (
      "sensitive_notes": "Fictional: he is thinking of leaving the army."},
 )
 
+# Published sources, cited by name (not protected sources). Paraphrased or fictional.
+# key, kind, issuer, title, date, precision, link, excerpt
+DOCUMENTS = (
+    ("oir_advise", DOC.STATEMENT, "coalition",
+     "CJTF-OIR: coalition forces advise, assist and enable Iraqi partners",
+     date(2019, 3, 1), MONTH, "https://example.org/demo/cjtf-oir-advise-assist",
+     "Paraphrased: coalition troops support Iraqi forces in an advise-and-assist role and do "
+     "not take part in ground operations in Iraq."),
+    ("coalition_quote", DOC.MEDIA, "coalition",
+     "Coalition official on limiting movement outside bases (media report)",
+     date(2020, 1, 10), DAY, "https://example.org/demo/coalition-movement",
+     "Paraphrased: after the airport strike the coalition paused most operations and kept "
+     "personnel inside the bases for their protection."),
+    ("ig_report", DOC.REPORT, "oig",
+     "Lead Inspector General quarterly report to Congress on OIR, January–March 2020",
+     date(2020, 5, 1), MONTH, "https://example.org/demo/lig-oir-q1-2020",
+     "Paraphrased (fictional page): the impact of the withdrawals on the fight against ISIS is "
+     "hard to establish, because the coalition relies almost entirely on Iraqi partners for "
+     "information, and their reporting has declined."),
+    ("acled_extract", DOC.DATA_SET, None,
+     "ACLED events in Kirkuk province, 2018–2020 (extract, demo)",
+     date(2020, 5, 1), MONTH, "https://example.org/demo/acled-kirkuk",
+     "Monthly counts of attacks attributed to ISIS in Hawija district."),
+)
+
+# Sources who likely share one account: a claim counts them once.
+SHARED_ACCOUNTS = {"farmers": ("Farmers, group 1", ("farmer_1", "farmer_2"))}
+
+# Claims as the story would put them (paraphrased), with their evidence:
+# (stance, interview or event or document key, source key or None, how they know, quote)
+CLAIMS = (
+    {"key": "accompany", "status": "cleared", "by": "reporter",
+     "text": "US special forces went out on the ground with Iraqi partner forces on raids in "
+     "Kirkuk province in late 2018 and early 2019, rather than only advising from their bases.",
+     "events": ("focus_nov", "focus_dec", "focus_jan", "focus_feb"),
+     "note": "The central claim. Both officers and a farmer, independently.",
+     "evidence": (
+         ("supports", "i:officer_a_1", "officer_a", KNOW.TOOK_PART,
+          "We went out together at night; they were with us, not at the base."),
+         ("supports", "i:officer_b_1", "officer_b", KNOW.TOOK_PART,
+          "US soldiers were on the ground for both raids."),
+         ("supports", "i:farmers", "farmer_1", KNOW.SAW,
+          "We saw the foreign soldiers with the army in January."),
+         ("contradicts", "d:oir_advise", None, KNOW.UNKNOWN,
+          "Coalition forces advise and assist; they do not take part in ground operations."),
+     )},
+    {"key": "combat", "status": "contested", "by": "reporter",
+     "text": "American troops fought beside Iraqi partners in some of these raids.",
+     "events": ("focus_nov", "focus_feb"),
+     "note": "Officers call the joint team brothers in arms; the coalition's line denies it.",
+     "evidence": (
+         ("supports", "i:officer_a_1", "officer_a", KNOW.TOOK_PART,
+          "They fought beside my men; we were brothers in arms."),
+         ("supports", "i:officer_b_1", "officer_b", KNOW.TOOK_PART,
+          "In February they cleared the sheds with us."),
+         ("contradicts", "d:oir_advise", None, KNOW.UNKNOWN,
+          "Coalition forces do not take part in ground operations in Iraq."),
+     )},
+    {"key": "convoy", "status": "supported", "by": "reporter2",
+     "text": "The Badr Organization blocked a joint convoy on its way to a mission the Joint "
+     "Operations Command had already cleared.",
+     "events": ("blockade",),
+     "note": "One first-hand source so far: waiting for a second officer (see the follow-up).",
+     "evidence": (
+         ("supports", "i:convoy", "convoy_officer", KNOW.TOOK_PART,
+          "Their checkpoint turned us back although the JOC had cleared the mission."),
+         ("context", "e:blockade", None, KNOW.UNKNOWN, ""),
+     )},
+    {"key": "raids_fell", "status": "supported", "by": "reporter2",
+     "text": "As US–Iran tension rose in 2019, joint raids in Hawija district fell and ISIS "
+     "attacks rose.",
+     "events": ("raid_1907", "raid_1910", "att_1912a", "att_2001a"),
+     "note": "The monthly counts show it; one first-hand source links the two.",
+     "evidence": (
+         ("supports", "i:intel_1", "intel_officer", KNOW.SAW,
+          "The raids stopped at the end of the year and the attacks came back."),
+         ("supports", "d:acled_extract", None, KNOW.UNKNOWN,
+          "Attacks rise from late 2019 as the raids stop."),
+         ("context", "d:ig_report", None, KNOW.UNKNOWN,
+          "The impact is hard to establish: partners' reporting has declined."),
+     )},
+    {"key": "out_of_sight", "status": "supported", "by": "reporter",
+     "text": "The coalition chose to keep US troops on these missions out of public view.",
+     "events": ("focus_nov",),
+     "note": "",
+     "evidence": (
+         ("supports", "i:coalition_1", "coalition_1", KNOW.TOOK_PART,
+          "Accompany missions in Iraq were kept quiet, for the Iraqi government's sake."),
+         ("context", "d:coalition_quote", None, KNOW.UNKNOWN,
+          "Personnel were kept inside the bases after the airport strike."),
+     )},
+    {"key": "withdrawal", "status": "open", "by": "reporter2",
+     "text": "Leaving Qayyarah and K1 barely affected the fight against ISIS, coalition "
+     "officials said; the DoD Inspector General said the impact could not be established.",
+     "events": ("handover_qayyarah", "handover_k1"),
+     "note": "Attribute both sides; the defense official is not cleared yet.",
+     "evidence": (
+         ("supports", "i:coalition_2", "coalition_2", KNOW.HEARD,
+          "The fight against ISIS is not much affected."),
+         ("context", "d:ig_report", None, KNOW.UNKNOWN,
+          "The impact is hard to establish."),
+     )},
+)
+
 # Titles are emailed in reminders: codenames and kinds only, never names or places.
 FOLLOW_UPS = (
     {"title": "Verify the convoy-block date with {officer_b}", "assignee": "reporter2",
@@ -424,11 +537,9 @@ FOLLOW_UPS = (
      "notes": "Ask for month-by-month counts of joint raids in 2019."},
     {"title": "Check the IG quarterly report on partner reporting", "assignee": "editor",
      "due": timedelta(hours=4), "priority": PRIORITY.NORMAL, "event": "handover_k1",
-     "source": "ig_report",
      "notes": "Find where it says the coalition relies on Iraqi partners for information."},
     {"title": "Ask the OIR press office about accompany missions", "assignee": "reporter",
      "due": timedelta(days=2), "priority": PRIORITY.NORMAL, "event": "focus_nov",
-     "source": "oir_statements",
      "notes": "Why were they acknowledged in Syria but kept low-profile in Iraq?"},
     {"title": "Welfare check on {farmer_1} and {resident} after the withdrawal",
      "assignee": "reporter", "due": timedelta(days=1), "priority": PRIORITY.URGENT,
@@ -457,7 +568,8 @@ KIRKUK = {
     "members": (("reporter", Role.REPORTER), ("reporter2", Role.REPORTER),
                 ("editor", Role.EDITOR), ("admin", Role.ADMIN)),
     "places": PLACES, "actors": ACTORS, "events": EVENTS, "sources": SOURCES,
-    "interviews": INTERVIEWS, "follow_ups": FOLLOW_UPS,
+    "interviews": INTERVIEWS, "follow_ups": FOLLOW_UPS, "documents": DOCUMENTS,
+    "shared_accounts": SHARED_ACCOUNTS, "claims": CLAIMS,
 }
 
 # The other desk: a second compartment --------------------------------------------------------
@@ -470,11 +582,11 @@ OTHER_DESK = {
     "owner": "outsider",
     "members": (("outsider", Role.REPORTER),),
     "places": (
-        ("port", "Container port (demo)", "Basra", "Az Zubayr", 30.030, 47.940, 2),
-        ("basra", "Basra city", "Basra", "Basra", 30.508, 47.783, 1),
+        ("port", "Container port (demo)", "Basra", "Az Zubayr", 30.030, 47.940, 2, ""),
+        ("basra", "Basra city", "Basra", "Basra", 30.508, 47.783, 1, "Basrah\nالبصرة"),
     ),
-    "actors": (("customs", "Port customs officials", K.GOVERNMENT, ""),
-               ("network", "Smuggling network", K.OTHER, "")),
+    "actors": (("customs", "Port customs officials", K.GOVERNMENT, "", "الجمارك"),
+               ("network", "Smuggling network", K.OTHER, "", "")),
     "events": (
         {"key": "seizure", "kind": E.OTHER, "date": date(2020, 2, 1), "date_precision": MONTH,
          "place": "port", "title": "Customs seize an undeclared container", "status": S.REPORTED,
@@ -512,8 +624,8 @@ DESKS = (KIRKUK, OTHER_DESK)
 
 # Loading ---------------------------------------------------------------------------------------
 
-LOCATION_FIELDS = ("name", "admin1", "admin2", "latitude", "longitude", "geo_precision")
-ACTOR_FIELDS = ("name", "kind", "description")
+LOCATION_FIELDS = tuple("name admin1 admin2 latitude longitude geo_precision aliases".split())
+ACTOR_FIELDS = ("name", "kind", "description", "aliases")
 LINK_KEYS = ("key", "place", "actors", "by", "handler", "reviewer")
 
 
@@ -550,6 +662,8 @@ def demo_seed(*, password, now):
             users = {row[0]: _user(*row, password=password) for row in USERS}
             for desk in missing:
                 _desk_build(desk, users, now)
+    for desk in missing:  # everything it made, found by /search/ at once
+        search.index_rebuild(investigation=Investigation.objects.get(slug=desk["slug"]))
     return missing
 
 
@@ -599,6 +713,11 @@ def _desk_build(desk, users, now):
     made["interviews"] = {row["key"]: _interview(made, row) for row in desk["interviews"]}
     for row in desk["follow_ups"]:
         _follow_up(made, row, now)
+    for label, keys in desk.get("shared_accounts", {}).values():
+        _shared_account(made, label, keys)
+    made["documents"] = {row[0]: _document(made, row) for row in desk.get("documents", ())}
+    for row in desk.get("claims", ()):
+        _claim(made, row)
 
 
 def _row(made, model, field_names, row):
@@ -672,3 +791,58 @@ def _follow_up(made, row, now):
         source=made["sources"].get(row.get("source")),
         interview=made["interviews"].get(row.get("interview")),
     )
+
+
+def _shared_account(made, label, keys):
+    account = SharedAccount.objects.create(investigation=made["investigation"], label=label)
+    Source.objects.filter(pk__in=[made["sources"][key].pk for key in keys]).update(
+        shared_account=account
+    )
+
+
+def _document(made, row):
+    key, kind, issuer, title, day, precision, link, excerpt = row
+    return _create(
+        Document,
+        made["users"]["reporter"],
+        investigation=made["investigation"],
+        kind=kind,
+        issuer=made["actors"].get(issuer),
+        title=title,
+        date=day,
+        date_precision=precision,
+        link=link,
+        excerpt=excerpt,
+    )
+
+
+def _claim(made, row):
+    """A claim with its evidence; a cleared one is cleared by the editor, through the rule."""
+    status = row["status"]
+    claim = _create(
+        Claim,
+        made["users"][row["by"]],
+        investigation=made["investigation"],
+        text=row["text"],
+        note=row["note"],
+        status=Claim.Status.SUPPORTED if status == "cleared" else status,
+    )
+    claim.events.set([made["events"][key] for key in row["events"]])
+    for stance, cited, source, knowledge, quote in row["evidence"]:
+        kind, key = cited.split(":")
+        target = {"i": ("interview", "interviews"), "e": ("event", "events"),
+                  "d": ("document", "documents")}[kind]  # fmt: skip
+        evidence = Evidence(
+            claim=claim,
+            stance=stance,
+            knowledge=knowledge,
+            quote=quote,
+            source=made["sources"].get(source),
+            created_by=made["users"][row["by"]],
+            **{target[0]: made[target[1]][key]},
+        )
+        evidence.full_clean()
+        evidence.save()
+    if status == "cleared":
+        claim_clear(claim=claim, user=made["users"]["editor"])
+    return claim
