@@ -252,6 +252,10 @@ def parse_date_filter(text, *, end=False):
 class PreciseDateWidget(forms.TextInput):
     """The text input of a PreciseDateField. Its class lets a script add a month/year picker."""
 
+    class Media:
+        js = ["events/precise_date.js"]
+        css = {"all": ["events/precise_date.css"]}
+
     def __init__(self, attrs=None):
         attrs = attrs or {}
         defaults = {

@@ -1,38 +1,28 @@
 """The filters of the map, its GeoJSON and the timeline, read from a query string."""
 
-import datetime
-import re
-
 from django import forms
 from django.core.exceptions import ValidationError
 
-from events.models import Event, month_end
+from events.dates import parse_date_filter
+from events.models import Event
 
-MONTH_OR_DAY = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?\Z")
 BIGGEST_ID = 2**63 - 1  # a bigint: a larger number would make the database raise, not filter
 
 
 class MonthOrDayField(forms.CharField):
-    """yyyy-mm or yyyy-mm-dd. A month is its first day as a start of a range, its last as an end."""
+    """A date as the forms take it (events.dates): "2019-01", "Jan 2019", "14 Jan 2019",
+    "2019"... The period's first day as a start of a range, its last as an end."""
 
     def __init__(self, *, name, end=False):
-        self.end = end
-        invalid = f"{name} must be yyyy-mm or yyyy-mm-dd"
-        super().__init__(required=False, error_messages={"invalid": invalid})
+        self.name, self.end = name, end
+        super().__init__(required=False)
 
     def to_python(self, value):
         value = super().to_python(value)
-        if not value:
-            return None
-        match = MONTH_OR_DAY.match(value)
-        if not match:
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        year, month, day = match.groups()
         try:
-            date = datetime.date(int(year), int(month), int(day or 1))
-        except ValueError:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
-        return month_end(date) if self.end and day is None else date
+            return parse_date_filter(value, end=self.end)
+        except ValidationError as error:
+            raise ValidationError(f"{self.name}: {error.messages[0]}", code="invalid") from None
 
 
 class EventFilterForm(forms.Form):

@@ -35,7 +35,9 @@ def test_the_event_list_shows_dates_with_their_precision(client, cast, investiga
     make_event(investigation, title="Month raid", date=D(2018, 11, 14), date_precision="month")
     make_event(investigation, title="Year raid", date=D(2019, 5, 5), date_precision="year")
     client.force_login(cast["reporter"])
-    page = client.get("/admin/events/event/").content.decode()
+    response = client.get("/admin/events/event/")
+    assert response.status_code == 200
+    page = response.content.decode()
     assert "Nov 2018" in page
     assert ">2019<" in page
     assert "14 Nov 2018" not in page and "Nov. 14, 2018" not in page

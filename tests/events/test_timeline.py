@@ -95,7 +95,7 @@ def test_the_timeline_has_the_maps_filters(client, cast, investigation, other_in
 
 def test_a_bad_filter_shows_what_is_wrong(client, cast):
     response = timeline(client, cast["reporter"], {"from": "March"}, status=400)
-    assert "from must be yyyy-mm or yyyy-mm-dd" in response.content.decode()
+    assert "from: &quot;March&quot; has no four-digit year" in response.content.decode()
 
 
 def test_the_districts_offered_are_those_of_my_own_places(

@@ -35,7 +35,10 @@ def test_the_admin_home_shows_my_overdue_and_due_follow_ups(client, cast, invest
 
 def test_done_follow_ups_leave_the_admin_home(client, cast, investigation):
     make_follow_up(investigation, cast["reporter"], title="Finished task", status="done")
-    assert "Finished task" not in dashboard(client, cast["reporter"])
+    make_follow_up(investigation, cast["reporter"], title="Open task")
+    page = dashboard(client, cast["reporter"])
+    assert "Open task" in page
+    assert "Finished task" not in page
 
 
 def test_the_admin_home_lists_recent_interviews_by_codename(client, cast, investigation):
@@ -58,6 +61,7 @@ def test_editors_see_sources_waiting_for_protection_review(client, cast, investi
 def test_reporters_do_not_get_the_review_queue(client, cast, investigation):
     make_source(investigation, cast["reporter"], review_status="pending")
     assert "Sources waiting for protection review" not in dashboard(client, cast["reporter"])
+    assert "Sources waiting for protection review" in dashboard(client, cast["editor"])
 
 
 def test_the_admin_home_shows_nothing_from_another_investigation(
@@ -65,5 +69,8 @@ def test_the_admin_home_shows_nothing_from_another_investigation(
 ):
     theirs = make_source(other_investigation, cast["outsider"])
     make_interview(other_investigation, cast["outsider"], sources=[theirs])
+    ours = make_source(investigation, cast["reporter"])
+    make_interview(investigation, cast["reporter"], sources=[ours])
     page = dashboard(client, cast["editor"])
+    assert ours.codename in page
     assert theirs.codename not in page

@@ -28,7 +28,6 @@
     var ordinary = [];
     var request = null;
     var timer = null;
-    var fitted = false;
 
     function load() {
       slider.sync();
@@ -66,11 +65,11 @@
         }
       });
       showLayers();
-      if (!fitted && data.features.length) {
+      // After every load: the view follows the filters to the events they leave.
+      if (data.features.length) {
         map.fitBounds(L.featureGroup(focus.getLayers().concat(ordinary)).getBounds(), {
           maxZoom: FIT_MAX_ZOOM, padding: [30, 30],
         });
-        fitted = true;
       }
       status.textContent = describe(data);
       form.dataset.state = "ready";
@@ -104,9 +103,21 @@
       clearTimeout(timer);
       timer = setTimeout(load, SLIDER_DELAY_MS);
     });
+    foldable(form, map);
     slider.restore();
     load();
   };
+
+  // On a phone the filters fold away behind a button, leaving the screen to the map.
+  function foldable(form, map) {
+    var toggle = document.getElementById("map-filters-toggle");
+    toggle.addEventListener("click", function () {
+      var open = form.classList.toggle("is-open");
+      toggle.setAttribute("aria-expanded", String(open));
+      toggle.textContent = open ? "Hide filters" : "Filters";
+      map.invalidateSize();
+    });
+  }
 
   // The GeoJSON's properties leave out what is usual: geo precision 1, not highlighted.
   function geoPrecision(properties) {
@@ -147,10 +158,11 @@
     var box = L.DomUtil.create("div", "fb-popup");
     var title = L.DomUtil.create("a", "fb-popup-title", box);
     title.href = details.url;
+    title.dir = "auto"; // a title typed in Arabic reads right to left
     title.textContent = details.title;
     line(box, "fb-popup-when", details.when + precisionNote(details.date_precision));
     line(box, "", kindLabel(kinds, details.kind) + " · " + capitalise(details.status));
-    line(box, "fb-quiet", details.place + " · " + maps.PRECISION_LABELS[details.geo_precision]);
+    line(box, "fb-quiet", details.place + " · " + maps.PRECISION_LABELS[details.geo_precision]).dir = "auto";
     if (details.highlighted) line(box, "fb-popup-focus", "Focus event of the story");
     return box;
   }
