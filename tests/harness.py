@@ -3,7 +3,8 @@
 
 On a developer's machine a test whose service is absent is skipped with the reason; with CI=true
 it fails instead, because a CI run that skipped its service tests would prove nothing.
-Sections: harness, database, Redis, Celery worker, browser, reports, and what every test gets
+Sections: harness, database, Redis, Celery worker, an S3 bucket (moto's server) and
+application servers (gunicorn), browser, reports, and what every test gets
 (fast password hashing, a fresh encryption key). The cast is in tests/conftest.py.
 """
 
@@ -11,16 +12,21 @@ import base64
 import contextlib
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
+
+from tests.waiting import wait_for
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -348,6 +354,145 @@ def wait_until_worker_answers(app, worker, process):
         f"{WORKER_START_TIMEOUT} s (exit code {process.poll()}). Its log:\n{worker.log()}",
         pytrace=False,
     )
+
+
+# An S3-compatible bucket and application servers ---------------------------------------------
+
+S3_CREDENTIALS = {"aws_access_key_id": "fieldbook-test", "aws_secret_access_key": "fieldbook-test"}
+S3_REGION = "us-east-1"
+SERVER_START_TIMEOUT = 60
+
+
+def free_port():
+    """A TCP port nobody listens on at this moment, on the loopback interface."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def answers(url):
+    """True when `url` answers HTTP at all (any status)."""
+    try:
+        with urllib.request.urlopen(url, timeout=1):  # noqa: S310 (a loopback URL of ours)
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except OSError:
+        return False
+
+
+@dataclass
+class Bucket:
+    """A bucket on the test S3 server, and how Fieldbook is pointed at it."""
+
+    endpoint_url: str
+    name: str
+
+    def client(self):
+        import boto3
+
+        return boto3.client(
+            "s3", endpoint_url=self.endpoint_url, region_name=S3_REGION, **S3_CREDENTIALS
+        )
+
+    def objects(self):
+        """{key: stored bytes} of every object in the bucket."""
+        client = self.client()
+        listed = client.list_objects_v2(Bucket=self.name).get("Contents", [])
+        return {
+            entry["Key"]: client.get_object(Bucket=self.name, Key=entry["Key"])["Body"].read()
+            for entry in listed
+        }
+
+    def environment(self):
+        """What an application server or worker needs in its environment to use it."""
+        return {
+            "STORAGE_BUCKET": self.name,
+            "STORAGE_ENDPOINT_URL": self.endpoint_url,
+            "STORAGE_REGION": S3_REGION,
+            "AWS_ACCESS_KEY_ID": S3_CREDENTIALS["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": S3_CREDENTIALS["aws_secret_access_key"],
+        }
+
+    def storage_setting(self):
+        """settings.STORAGES["private"] as investigation/settings.py makes it from environment()."""
+        return {
+            "BACKEND": "sources.bucket.EncryptedS3Storage",
+            "OPTIONS": {
+                "bucket_name": self.name,
+                "endpoint_url": self.endpoint_url,
+                "region_name": S3_REGION,
+                "addressing_style": "path",
+                "access_key": S3_CREDENTIALS["aws_access_key_id"],
+                "secret_key": S3_CREDENTIALS["aws_secret_access_key"],
+                "default_acl": None,
+                "querystring_auth": False,
+            },
+        }
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """moto's S3 server (moto[server], in requirements.txt) on a free loopback port for the
+    whole run: the bucket API of production, on this machine."""
+    moto_server = Path(sys.executable).with_name("moto_server")
+    require(moto_server.exists(), f"needs moto's server at {moto_server}: pip install moto[server]")
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("s3") / "moto.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(moto_server), "-H", "127.0.0.1", "-p", str(port)],
+            cwd=BASE_DIR,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        if not wait_for(lambda: process.poll() is not None or answers(url), timeout=30):
+            pytest.fail(f"moto's S3 server did not answer:\n{log_path.read_text()}", pytrace=False)
+        yield url
+    finally:
+        stop_process(process)
+
+
+@pytest.fixture
+def bucket(s3_server, settings):
+    """A new, empty bucket on the test S3 server, with the private storage pointed at it."""
+    created = Bucket(s3_server, f"fieldbook-test-{uuid.uuid4().hex[:12]}")
+    created.client().create_bucket(Bucket=created.name)
+    settings.STORAGES = {**settings.STORAGES, "private": created.storage_setting()}
+    return created
+
+
+@contextlib.contextmanager
+def application_server(environment, log_path):
+    """An application server as in production (gunicorn, investigation.wsgi) on a free
+    loopback port, with `environment` as its whole environment: its base URL."""
+    port = free_port()
+    command = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        *("--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "60"),
+        "investigation.wsgi",
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=BASE_DIR, env=environment, stdout=log, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        started = wait_for(
+            lambda: process.poll() is not None or answers(f"{url}/admin/login/"),
+            timeout=SERVER_START_TIMEOUT,
+        )
+        if not started or process.poll() is not None:
+            pytest.fail(
+                f"The application server on port {port} did not start (exit code "
+                f"{process.poll()}). Its log:\n{log_path.read_text(errors='replace')}",
+                pytrace=False,
+            )
+        yield url
+    finally:
+        stop_process(process)
 
 
 # Browser -------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ def source(cast, investigation):
         investigation,
         cast["reporter"],
         real_name="Canary Jamal",
+        aliases="Canary al-Jamali\nجمال الكناري",
         contact="canary-handle@signal",
         identifying_notes="Canary: lives behind the mill",
     )
@@ -42,7 +43,9 @@ def test_the_database_holds_only_ciphertext_for_identity_fields(source):
 
 def test_sensitive_interview_notes_are_encrypted_too(cast, investigation):
     interview = make_interview(investigation, cast["reporter"], sensitive_notes="Canary note")
-    assert "Canary" not in raw_column(Interview, "sensitive_notes", interview.pk)
+    stored = raw_column(Interview, "sensitive_notes", interview.pk)
+    assert stored.startswith("fb1:")
+    assert "Canary" not in stored
     interview.refresh_from_db()
     assert interview.sensitive_notes.reveal() == "Canary note"
 
@@ -122,6 +125,7 @@ def test_an_old_key_still_reads_after_a_new_one_is_put_first(source, settings):
 def test_dumpdata_carries_ciphertext_and_loaddata_restores_it(source, tmp_path):
     out = io.StringIO()
     call_command("dumpdata", "sources.source", stdout=out)
+    assert source.codename in out.getvalue() and "fb1:" in out.getvalue()
     assert "Canary" not in out.getvalue()
     fixture = tmp_path / "sources.json"
     fixture.write_text(out.getvalue())
@@ -144,7 +148,7 @@ def test_key_rotation_re_encrypts_everything_and_can_be_resumed(cast, investigat
     assert "sources.interview.sensitive_notes: 1 re-encrypted" in out.getvalue()
     again = io.StringIO()
     call_command("rotate_encryption_keys", batch_size=3, stdout=again)  # resumes: nothing left
-    assert "Done: 0 values re-encrypted." in again.getvalue()
+    assert "Done: 0 values and 0 files re-encrypted." in again.getvalue()
     settings.FIELD_ENCRYPTION_KEYS = [new_key]  # the old key retired
     names = sorted(source.real_name.reveal() for source in Source.objects.all())
     assert names == [f"Person {number}" for number in range(7)]
