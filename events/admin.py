@@ -1,13 +1,23 @@
-from django.contrib import admin
+"""The admin of places, actors and events: region filters, the editorial bulk actions, and the
+ACLED import (events/admin_acled.py) on the events list."""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 
 from events.admin_acled import AcledImportAdminMixin
-from events.models import Actor, Event, EventActor, Location
+from events.dates import PreciseDateModelForm
+from events.models import Actor, Event, EventActor, Location, format_precise_date
 from events.resources import ActorResource, EventResource, LocationResource
 from investigation import access
-from investigation.admin import InvestigationFilter, ScopedAdmin, ScopedTabularInline
+from investigation.admin import (
+    InvestigationFilter,
+    ScopedAdmin,
+    ScopedTabularInline,
+    follow_up_add_url,
+)
 from investigation.importexport import AdminImportExportMixin
 
 
@@ -50,7 +60,7 @@ class LocationAdmin(AdminImportExportMixin, ScopedAdmin):
     ]
     search_fields = ["name", "admin1", "admin2", "admin3"]
     fieldsets = [
-        (None, {"fields": ["investigation", "name"]}),
+        (None, {"fields": ["investigation", "name", "aliases"]}),
         ("Region", {"fields": ["admin1", "admin2", "admin3"]}),
         ("Point", {"fields": ["latitude", "longitude", "geo_precision", "point_map"]}),
     ]
@@ -68,7 +78,7 @@ class ActorAdmin(AdminImportExportMixin, ScopedAdmin):
     list_display = ["name", "kind", "event_count"]
     list_filter = [("investigation", InvestigationFilter), "kind"]
     search_fields = ["name", "description"]
-    fields = ["investigation", "name", "kind", "description"]
+    fields = ["investigation", "name", "aliases", "kind", "description"]
 
     def get_queryset(self, request):
         # Counted for the rows shown only (a GROUP BY would count every actor's events first).
@@ -88,10 +98,41 @@ class EventActorInline(ScopedTabularInline):
     verbose_name_plural = "actors"
 
 
+def editorial_action(name, description, done, **flags):
+    """A bulk action that only editors see, and that reaches only the selected events of the
+    investigations they edit (ScopedAdmin.response_action narrows by "editorial")."""
+
+    def action(modeladmin, request, queryset):
+        changed = queryset.editorial_mark(by=request.user, **flags)
+        modeladmin.message_user(request, f"{changed} event(s) {done}.", messages.SUCCESS)
+
+    action.__name__ = name
+    return admin.action(description=description, permissions=[access.EDITORIAL])(action)
+
+
+EDITORIAL_ACTIONS = [
+    editorial_action(
+        "mark_publishable", "Mark publishable", "marked publishable", publishable=True
+    ),
+    editorial_action(
+        "mark_not_publishable", "Mark not publishable", "marked not publishable", publishable=False
+    ),
+    editorial_action(
+        "mark_highlighted", "Highlight (focus events)", "highlighted", highlighted=True
+    ),
+    editorial_action(
+        "mark_not_highlighted", "Stop highlighting", "no longer highlighted", highlighted=False
+    ),
+]
+
+
 @admin.register(Event)
 class EventAdmin(AcledImportAdminMixin, AdminImportExportMixin, ScopedAdmin):
     resource_classes = [EventResource]
-    list_display = ["title", "when", "kind", "status", "location", "highlighted", "publishable"]
+    form = PreciseDateModelForm  # "when" and "end" typed as people say them (events.dates)
+    actions = EDITORIAL_ACTIONS
+    # The editorial columns first: on a laptop they stay in sight whatever the titles' length.
+    list_display = ["title", "when", "highlighted", "publishable", "kind", "status", "place"]
     list_display_links = ["title"]
     list_filter = [
         ("investigation", InvestigationFilter),
@@ -112,9 +153,9 @@ class EventAdmin(AcledImportAdminMixin, AdminImportExportMixin, ScopedAdmin):
         (
             "When",
             {
-                "fields": [("date", "date_precision"), "end_date"],
-                "description": "Enter what is known; lists, maps and exports show the date "
-                "only as precisely as its precision says.",
+                "fields": [("when", "date_precision"), "end"],
+                "description": "Type what is known: a day, a week, a month or a year. Lists, "
+                "maps and exports show the date only as precisely as it was typed.",
             },
         ),
         ("Where", {"fields": ["location", "place_map"]}),
@@ -138,9 +179,29 @@ class EventAdmin(AcledImportAdminMixin, AdminImportExportMixin, ScopedAdmin):
     def when(self, obj):
         return obj.when
 
+    @admin.display(description="place", ordering="location__name")
+    def place(self, obj):
+        """The place's name only (its district and province are filters): a narrow column
+        that wraps, where the location's full name would not."""
+        return obj.location.name if obj.location else "—"
+
+    @admin.display(description="end")
+    def end(self, obj):
+        """The end date, as precisely as the start (shown on a read-only form)."""
+        return format_precise_date(obj.end_date, obj.date_precision) if obj.end_date else "—"
+
     @admin.display(description="on the map")
     def place_map(self, obj):
         return render_to_string("events/admin/place_map.html", {"location_id": obj.location_id})
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        event = self.get_object(request, unquote(object_id))
+        context = {"follow_up_url": follow_up_add_url(request.user, event), **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, context)
+
+    def has_editorial_permission(self, request):
+        """Whether the editors' bulk actions are offered: an editor somewhere."""
+        return self.may(request, access.EDITORIAL)
 
     def get_readonly_fields(self, request, obj=None):
         # Publication is an editor's decision, taken on an event that exists.

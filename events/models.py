@@ -1,3 +1,6 @@
+"""Places, actors and events: where and when things happened at the precision known, who was
+there on each side, and what the map and the export read of them."""
+
 import calendar
 import datetime
 import json
@@ -5,10 +8,11 @@ import json
 from concurrency.fields import AutoIncVersionField
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import Count, F, Max, Min, Q
 from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from investigation.models import (
@@ -127,6 +131,14 @@ class Location(models.Model):
         help_text="How sure the point is: 1 the exact place; 2 near it or part of a region "
         "(the point is the region's centre); 3 only the region is known.",
     )
+    aliases = models.TextField(
+        "other names",
+        blank=True,
+        default="",
+        db_default="",  # rows written by COPY or raw SQL (bench.load) name no aliases
+        help_text="One a line: other spellings and the Arabic name (Huwija, Hawijah, الحويجة). "
+        "Search finds the place, and what happened there, by any of them.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(
@@ -195,6 +207,14 @@ class Actor(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=Kind, default=Kind.OTHER)
     description = models.TextField(blank=True)
+    aliases = models.TextField(
+        "other names",
+        blank=True,
+        default="",
+        db_default="",  # rows written by COPY or raw SQL (bench.load) name no aliases
+        help_text="One a line: other spellings, abbreviations and the Arabic name (Badr, "
+        "منظمة بدر). Search finds the actor, and its events, by any of them.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(
@@ -244,6 +264,9 @@ COORDINATE_DECIMALS = 5
 def point_geometry(longitude, latitude):
     point = [round(longitude, COORDINATE_DECIMALS), round(latitude, COORDINATE_DECIMALS)]
     return {"type": "Point", "coordinates": point}
+
+
+EDITORIAL_BATCH = 500  # events updated per statement (SQLite takes at most 999 parameters)
 
 
 class EventQuerySet(ScopedQuerySet):
@@ -348,6 +371,20 @@ class EventQuerySet(ScopedQuerySet):
         stories.publication.rows.cleared_for_publication."""
         return self.filter(publishable=True)
 
+    def editorial_mark(self, *, by, **flags):
+        """Set `flags` (publishable=..., highlighted=...) on these events, as `by`'s decision:
+        each event that changes gets a new version (a form opened before cannot undo it) and
+        an entry in its history. Who may decide is the caller's to check (access.EDITORIAL).
+        Returns how many changed."""
+        ids = list(self.exclude(**flags).order_by().values_list("pk", flat=True))
+        for start in range(0, len(ids), EDITORIAL_BATCH):
+            batch = ids[start : start + EDITORIAL_BATCH]
+            with transaction.atomic():
+                changed = Event.objects.filter(pk__in=batch)
+                changed.update(**flags, version=F("version") + 1, updated_at=timezone.now())
+                Event.history.bulk_history_create(list(changed), update=True, default_user=by)
+        return len(ids)
+
 
 class Event(models.Model):
     class Kind(models.TextChoices):
@@ -360,6 +397,11 @@ class Event(models.Model):
         STRATEGIC = "strategic_development", "Strategic development"
         PROTEST = "protest", "Protest"
         OTHER = "other", "Other"
+
+    class Origin(models.TextChoices):
+        OWN = "own", "Our reporting"
+        ACLED = "acled", "ACLED import"
+        SPREADSHEET = "spreadsheet", "Spreadsheet import"
 
     class Status(models.TextChoices):
         REPORTED = "reported", "Reported"
@@ -405,6 +447,13 @@ class Event(models.Model):
     )
     highlighted = models.BooleanField(
         default=False, help_text="A focus event of the story: drawn red and larger on the map."
+    )
+    origin = models.CharField(
+        max_length=16,
+        choices=Origin,
+        default=Origin.OWN,
+        help_text="Where the event comes from: the newsroom's own reporting, or an import of "
+        "background data. Lists, the map, the timeline and the story's chart keep them apart.",
     )
     publishable = models.BooleanField(
         default=False, help_text="An editor's decision that this event may appear in the story."
@@ -497,16 +546,19 @@ class EventActor(models.Model):
     class Role(models.TextChoices):
         PRIMARY = "primary", "Primary actor"
         SECONDARY = "secondary", "Other side"
-        ASSOCIATED = "associated", "Associated"
+        # ACLED's assoc_actor_1 and assoc_actor_2: who was there with each side (US special
+        # forces with the Iraqi partners on a raid, not only advising).
+        ASSOCIATED = "associated", "With the primary actor"
+        ASSOCIATED_SECONDARY = "associated_secondary", "With the other side"
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="event_actors")
     actor = models.ForeignKey(Actor, on_delete=models.RESTRICT, related_name="event_actors")
     role = models.CharField(
-        max_length=16,
+        max_length=24,
         choices=Role,
         default=Role.PRIMARY,
-        help_text="As in ACLED: the primary actor (actor1), the other side (actor2), or "
-        "an actor associated with either.",
+        help_text="As in ACLED: the primary actor (actor1), the other side (actor2), or an "
+        "actor that was there with one of them (assoc_actor_1, assoc_actor_2).",
     )
 
     class Meta:

@@ -13,6 +13,9 @@ from django.contrib.auth.models import Permission
 from investigation.models import EDITING_ROLES, Membership, Role
 
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
+# An editor's decision on a row (publishable, highlighted in bulk): no model permission says
+# who may take it, the person's role in the row's investigation does.
+EDITORIAL = "editorial"
 
 # Models a superuser manages in every investigation: setting up, not reporting.
 SETUP_MODELS = {"investigation.investigation", "investigation.membership"}
@@ -136,9 +139,10 @@ def investigation_of(obj):
 
 
 def may(user, action, obj=None, *, model=None, investigation_id=None):
-    """Whether `user` may `action` ("view", "add", "change", "delete") this row: by their role
-    in the row's investigation (or in `investigation_id`). Without a row or an investigation:
-    whether some role they hold allows it somewhere (menus, list pages, "Add" buttons)."""
+    """Whether `user` may `action` ("view", "add", "change", "delete", or EDITORIAL: editors
+    only) this row: by their role in the row's investigation (or in `investigation_id`).
+    Without a row or an investigation: whether some role they hold allows it somewhere
+    (menus, list pages, "Add" buttons)."""
     if not (user.is_authenticated and user.is_active):
         return False
     model = model or type(obj)
@@ -146,6 +150,8 @@ def may(user, action, obj=None, *, model=None, investigation_id=None):
         investigation_id = investigation_of(obj)
     if model._meta.label_lower in SETUP_MODELS and is_setup_account(user):
         return True
+    if action == EDITORIAL:
+        return edits_any(user) if investigation_id is None else is_editor(user, investigation_id)
     if obj is None and investigation_id is None:
         return any(role_allows(user, role, action, model) for role in set(roles(user).values()))
     return role_allows(user, role_in(user, investigation_id), action, model)
@@ -156,6 +162,8 @@ def investigations_where(user, action, model):
     an add form's investigation field: a row is created only where one's role allows it)."""
     if model._meta.label_lower in SETUP_MODELS and is_setup_account(user):
         return None
+    if action == EDITORIAL:
+        return sorted(pk for pk, role in roles(user).items() if role in EDITING_ROLES)
     return sorted(pk for pk, role in roles(user).items() if role_allows(user, role, action, model))
 
 

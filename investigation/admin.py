@@ -1,3 +1,9 @@
+"""The admin's shared machinery (scoped lists and forms, versioned saves, the search box), and
+the admin of investigations, memberships, follow-ups, reminders, the log and people."""
+
+import copy
+
+from concurrency.exceptions import RecordModifiedError
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
@@ -5,15 +11,31 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count
 from django.db.models.constants import LOOKUP_SEP
-from django.http import Http404
+from django.http import Http404, QueryDict
+from django.template.loader import select_template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
-from investigation import access
+from investigation import access, search
+from investigation.conflicts import (
+    VERSION_FIELDS,
+    EditConflict,
+    changes_reapplied,
+    conflict_fields,
+    nothing_to_write,
+    record_then,
+    saves_since,
+    versioned,
+    versioned_form,
+)
+from investigation.form_inputs import formfield_dressed
 from investigation.forms import MembershipForm, PersonAddForm
 from investigation.importexport import AdminImportExportMixin
 from investigation.models import (
@@ -71,6 +93,9 @@ class ScopedFieldsMixin:
     user's investigations, and people they work with; an add form's investigation only those
     where the person's role may create such a row."""
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return formfield_dressed(super().formfield_for_dbfield(db_field, request, **kwargs))
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         kwargs.setdefault("queryset", self.visible_choices(db_field, request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -106,6 +131,9 @@ class ScopedAdmin(ScopedFieldsMixin, SimpleHistoryAdmin):
         return super().get_queryset(request).visible_to(request.user)
 
     def get_object(self, request, object_id, from_field=None):
+        reapplied = getattr(request, "reapplied", None)  # see edit_conflict_page
+        if reapplied is not None and str(reapplied.pk) == str(object_id):
+            return reapplied
         obj = super().get_object(request, object_id, from_field)
         if obj is None:
             raise Http404("No such record in your investigations.")
@@ -144,7 +172,80 @@ class ScopedAdmin(ScopedFieldsMixin, SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self.get_object(request, unquote(object_id))
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        try:
+            with transaction.atomic():  # as changeform_view: a refused save leaves no trace
+                return super().history_form_view(request, object_id, version_id, extra_context)
+        except EditConflict as conflict:  # a revert from a page opened before another save
+            return self.edit_conflict_page(request, object_id, "", conflict.form)
+
+    # Edits that collide (investigation.conflicts): a change form carries the version it was
+    # opened at; a save from a stale one is refused with what changed since, and a form to
+    # apply the person's changes again over the record as it is now.
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except EditConflict as conflict:  # raised in the save's transaction, rolled back
+            return self.edit_conflict_page(request, object_id, form_url, conflict.form)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None and self.keeps_versions(request, obj):
+            base = kwargs.get("form", self.form)
+            readonly = self.get_readonly_fields(request, obj)
+            nulled = [name for name in readonly if name in base.declared_fields]
+            kwargs["form"] = versioned_form(base, nulled=nulled)
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def keeps_versions(self, request, obj):
+        return versioned(self.model) and self.has_change_permission(request, obj)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        with_version_fields(context.get("adminform"))
+        response = super().render_change_form(request, context, add, change, form_url, obj)
+        if "edit_conflict" in context:
+            names = response.template_name
+            response.context_data["conflict_base_template"] = select_template(
+                [names] if isinstance(names, str) else names
+            )
+            response.template_name = "admin/edit_conflict.html"
+            response.status_code = 409
+        return response
+
+    def render_history_view(self, request, template, context, **kwargs):
+        with_version_fields(context.get("adminform"))
+        return super().render_history_view(request, template, context, **kwargs)
+
+    def edit_conflict_page(self, request, object_id, form_url, form):
+        """The change form again (HTTP 409), holding the record as it is now with the person's
+        changes put back over it, and above it what changed since they opened theirs."""
+        current = self.get_object(request, unquote(object_id))
+        opened = form.cleaned_data.get("opened_history")
+        fields = conflict_fields(form=form, current=current, then=record_then(current, opened))
+        conflict = {
+            "fields": fields,
+            "saves": saves_since(current, opened),
+            "rows_not_saved": self.inline_changes(request, current),
+        }
+        again = copy.copy(request)  # the same person and session, asking for the form
+        again.method, again.POST = "GET", QueryDict()
+        again.reapplied = changes_reapplied(current=current, rows=fields, form=form)
+        return self.change_view(again, object_id, form_url, {"edit_conflict": conflict})
+
+    def inline_changes(self, request, obj):
+        """Names of the rows below the form (actors, sources ...) the refused save changed:
+        they were not saved either."""
+        names = []
+        for formset_class, inline in self.get_formsets_with_inlines(request, obj):
+            formset = formset_class(
+                request.POST,
+                request.FILES,
+                instance=obj,
+                prefix=formset_class.get_default_prefix(),
+                queryset=inline.get_queryset(request),
+            )
+            if formset.has_changed():
+                names.append(str(inline.verbose_name_plural))
+        return names
 
     def response_action(self, request, queryset):
         """A bulk action reaches only the selected rows the person's role allows it on, in
@@ -197,7 +298,57 @@ class ScopedAdmin(ScopedFieldsMixin, SimpleHistoryAdmin):
             raise PermissionDenied("Your role in that investigation cannot add this.")
         if not change and hasattr(obj, "created_by_id"):
             obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        if change and "version" in form.fields:
+            obj.version = form.cleaned_data["version"]  # save() writes only at that version
+            if nothing_to_write(obj):
+                return  # rows below the form alone: no new version, no form made stale
+        try:
+            super().save_model(request, obj, form, change)
+        except RecordModifiedError:
+            raise EditConflict(form) from None
+
+    # The search index (investigation.search): a row is indexed once its related rows (actors,
+    # sources, inlines) are saved too, and forgotten when deleted; the list's own search box
+    # and its autocompletes read the index rather than scanning every row.
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        search.row_refresh(row=form.instance)
+
+    def delete_model(self, request, obj):
+        quoting, pk = search.quoting(rows=[obj]), obj.pk
+        super().delete_model(request, obj)
+        search.entries_forget(model=self.model, ids=[pk])
+        search.quoting_refresh(quoting)  # a deleted place's claims no longer name it
+
+    def delete_queryset(self, request, queryset):
+        rows = list(queryset)
+        quoting, pks = search.quoting(rows=rows), [row.pk for row in rows]
+        super().delete_queryset(request, queryset)
+        search.entries_forget(model=self.model, ids=pks)
+        search.quoting_refresh(quoting)
+
+    def get_search_results(self, request, queryset, search_term):
+        """Rows whose search entry holds every word (stemmed, any spelling of a name), for
+        models that registered with the search; Django's own search for the others."""
+        if search.searchable_for(self.model) is None or not search_term.strip():
+            return super().get_search_results(request, queryset, search_term)
+        typing = getattr(request.resolver_match, "url_name", "") == "autocomplete"
+        ids = search.object_ids(
+            model=self.model, text=search_term, user=request.user, prefix=typing
+        )
+        return queryset.filter(pk__in=ids), False
+
+
+def with_version_fields(adminform):
+    """Render a versioned form's hidden fields, in its first fieldset (whatever fieldsets the
+    admin class chose: a new list, never the class's own)."""
+    if adminform is None or "version" not in adminform.form.fields:
+        return
+    (name, options), *rest = adminform.fieldsets
+    if VERSION_FIELDS not in options.get("fields", ()):
+        first = (name, {**options, "fields": [*options.get("fields", ()), VERSION_FIELDS]})
+        adminform.fieldsets = [first, *rest]
 
 
 def reaches_encrypted_field(model, lookup):
@@ -309,6 +460,27 @@ mark_done.short_description = "Mark selected follow-ups done"
 mark_done.allowed_permissions = ["change"]
 
 
+@admin.action(description="Close my selected follow-ups (done)", permissions=["change"])
+def close_mine(modeladmin, request, queryset):
+    """Anyone's own follow-ups only: the others selected are left as they are."""
+    closed = follow_ups_mark_done(follow_ups=queryset.filter(assignee=request.user))
+    others = queryset.exclude(assignee=request.user).open().count()
+    modeladmin.message_user(request, f"{closed} of your follow-up(s) closed.", messages.SUCCESS)
+    if others:
+        modeladmin.message_user(
+            request, f"{others} assigned to someone else left open.", messages.WARNING
+        )
+
+
+def follow_up_add_url(user, row):
+    """The add form of a follow-up about `row` (an event, a source or an interview), filled in
+    with its investigation and the row; None where the person may not add follow-ups."""
+    if not access.may(user, access.ADD, model=FollowUp, investigation_id=row.investigation_id):
+        return None
+    query = urlencode({"investigation": row.investigation_id, row._meta.model_name: row.pk})
+    return f"{reverse('admin:investigation_followup_add')}?{query}"
+
+
 @admin.register(FollowUp)
 class FollowUpAdmin(AdminImportExportMixin, ScopedAdmin):
     resource_classes = [FollowUpResource]
@@ -324,7 +496,7 @@ class FollowUpAdmin(AdminImportExportMixin, ScopedAdmin):
     search_fields = ["title", "notes"]
     list_select_related = ["assignee", "event", "source", "interview"]
     autocomplete_fields = ["event", "source", "interview"]
-    actions = [mark_done]
+    actions = [close_mine, mark_done]
     fieldsets = [
         (None, {"fields": ["investigation", "title", "notes"]}),
         ("When and who", {"fields": ["due_at", "assignee", "priority", "status"]}),
@@ -343,7 +515,8 @@ class FollowUpAdmin(AdminImportExportMixin, ScopedAdmin):
 
     @admin.display(description="due", ordering="due_at")
     def due(self, obj):
-        when = timezone.localtime(obj.due_at).strftime("%d %b %Y %H:%M")
+        due = timezone.localtime(obj.due_at)
+        when = f"{due.day} {due:%b %Y, %H:%M}"  # 4 Feb 2027, 09:30: never 04/02/2027
         if obj.is_overdue():
             return format_html('<strong class="fieldbook-overdue">{} (overdue)</strong>', when)
         return when

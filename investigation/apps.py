@@ -15,6 +15,9 @@ class InvestigationConfig(AppConfig):
 
         from investigation import checks  # noqa: F401  (registers the system checks)
         from investigation.middleware import stamp_login_time
+        from investigation.search import follow_ups_register
+
+        follow_ups_register()  # what each app makes searchable, as it registers its admin
 
         user_logged_in.connect(stamp_login_time, dispatch_uid="investigation.stamp_login_time")
 

@@ -1,3 +1,6 @@
+"""Permissions from memberships: a person holds a role's permissions only in the investigation
+where they hold the role, never everywhere."""
+
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 

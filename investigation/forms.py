@@ -1,3 +1,6 @@
+"""The forms of accounts and investigations: the second factor, memberships, a new person, and
+the search box."""
+
 import math
 
 from django import forms
@@ -8,7 +11,8 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django_otp import verify_token
 
-from investigation import access
+from investigation import access, search
+from investigation.form_inputs import AnyScriptMixin
 from investigation.models import Investigation, Membership, Role
 
 
@@ -118,3 +122,58 @@ class PersonAddForm(UserCreationForm):
         super().__init__(*args, **kwargs)
         ids = access.investigation_ids(self.requesting_user, [Role.ADMIN])
         self.fields["investigation"].queryset = Investigation.objects.filter(pk__in=ids)
+
+
+class SearchForm(AnyScriptMixin, forms.Form):
+    """/search/: the words, and filters among what the person may see (their investigations,
+    the kinds of record the search holds, dates typed as people say them)."""
+
+    q = forms.CharField(
+        label="Search for",
+        max_length=200,
+        required=False,
+        help_text='Words in English or Arabic, names in any spelling; "quoted words" as a '
+        "phrase. Identities and sensitive notes are never searched.",
+        widget=forms.TextInput(attrs={"type": "search", "dir": "auto", "autofocus": True}),
+    )
+    investigation = forms.TypedChoiceField(
+        label="Investigation", required=False, coerce=int, empty_value=None
+    )
+    kind = forms.ChoiceField(label="Kind of record", required=False)
+    start = forms.CharField(
+        label="From", required=False, help_text="e.g. 14 Jan 2019, Jan 2019 or 2019."
+    )
+    end = forms.CharField(label="To", required=False, help_text="e.g. Mar 2020.")
+    page = forms.IntegerField(min_value=1, max_value=1000, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        mine = [(m.investigation_id, m.investigation.title) for m in access.memberships(user)]
+        self.fields["investigation"].choices = [("", "All your investigations"), *mine]
+        self.fields["kind"].choices = [("", "Every kind"), *search.kinds()]
+
+    def clean_start(self):
+        return self.date_read("start", end=False)
+
+    def clean_end(self):
+        return self.date_read("end", end=True)
+
+    def date_read(self, name, *, end):
+        typed = self.cleaned_data[name]
+        try:
+            return search.DATES.read(typed, end=end)
+        except ValueError:  # ISO dates, before the events app registered its reader
+            raise forms.ValidationError("Type a date such as 2019-01-14.") from None
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start > end:
+            self.add_error("end", "The end comes before the start.")
+        return cleaned
+
+    def search_arguments(self):
+        """What search.results() takes, from the cleaned form."""
+        data = self.cleaned_data
+        fields = ("investigation", "kind", "start", "end")
+        return {"text": data["q"], "page": data["page"] or 1, **{f: data[f] for f in fields}}

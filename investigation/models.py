@@ -1,8 +1,12 @@
+"""Investigations, memberships and roles, follow-ups and the deliveries of their reminders and
+digests, publication exports and import jobs, and the search index's entries."""
+
 import datetime
 import uuid
 
 from concurrency.fields import AutoIncVersionField
 from django.conf import settings
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
@@ -466,6 +470,13 @@ class Digest(Delivery):
 
 
 class PublicationExportQuerySet(ScopedQuerySet):
+    def waiting(self, *, before):
+        """Exports logged before `before` that no worker has (still) got: pending ones, and
+        running ones whose worker died (stories.tasks.start_waiting_exports)."""
+        Status = PublicationExport.Status
+        died = Q(status=Status.RUNNING, started_at__lt=before - settings.PUBLICATION_EXPORT_TIMEOUT)
+        return self.filter(Q(status=Status.PENDING, created_at__lt=before) | died)
+
     def claim(self, pk):
         """Take a waiting export for running with one conditional UPDATE; False when another
         worker has it or it already ran."""
@@ -596,3 +607,199 @@ class LeakOverride(models.Model):
 
     def __str__(self):
         return f"Override by {self.user}: row {self.row}, {self.field} ({self.codename})"
+
+
+# Import jobs: large imports on a Celery worker ------------------------------------------------
+
+
+class ImportJobQuerySet(ScopedQuerySet):
+    def claim(self, pk):
+        """Take a queued job for running with one conditional UPDATE; False when another
+        worker has it or it is not waiting. A job whose worker died (still running past the
+        task time limit) is taken up again."""
+        Status = ImportJob.Status
+        now = timezone.now()
+        died = Q(status=Status.RUNNING, started_at__lt=now - ImportJob.timeout())
+        claimable = self.filter(Q(status=Status.QUEUED) | died, pk=pk)
+        return claimable.update(status=Status.RUNNING, started_at=now) == 1
+
+    def stalled(self, now):
+        """Jobs whose task never reached a worker (the broker was away when they were
+        queued) or whose worker died: the sweep sends them again."""
+        Status = ImportJob.Status
+        return self.filter(
+            Q(status=Status.QUEUED, queued_at__lt=now - ImportJob.RESEND_AFTER)
+            | Q(status=Status.RUNNING, started_at__lt=now - ImportJob.timeout())
+        )
+
+    def unnotified(self):
+        """Jobs whose importer has not been emailed about where they now stand."""
+        return self.filter(status__in=ImportJob.NOTIFIED).exclude(notified_status=F("status"))
+
+
+class ImportJob(models.Model):
+    """A large import (a spreadsheet or an ACLED file) run by a Celery worker: who, into which
+    investigation, its file under MEDIA_ROOT/imports (deleted when the job ends), where it
+    stands, its counts and its problems. The row is the outbox: a job whose task never
+    reached a worker stays queued until the sweep (investigation.importexport) sends it again.
+    Written by investigation.importexport and events.acled."""
+
+    class Kind(models.TextChoices):
+        SPREADSHEET = "spreadsheet", "Spreadsheet"
+        ACLED = "acled", "ACLED"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Running"
+        READY = "ready", "Checked: waiting for your confirmation"
+        REFUSED = "refused", "Refused: nothing was imported"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed: nothing was imported"
+        EXPIRED = "expired", "Not confirmed within a day: nothing was imported"
+
+    TASKS = {
+        Kind.SPREADSHEET: "investigation.tasks.run_import_job",
+        Kind.ACLED: "events.tasks.run_acled_import_job",
+    }
+    NOTIFIED = (Status.READY, Status.REFUSED, Status.DONE, Status.FAILED)
+    ENDED = (Status.REFUSED, Status.DONE, Status.FAILED, Status.EXPIRED)
+    # A queued job this old whose task no worker took is sent again.
+    RESEND_AFTER = datetime.timedelta(minutes=2)
+
+    investigation = models.ForeignKey(
+        Investigation, on_delete=models.CASCADE, related_name="import_jobs"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="import_jobs"
+    )
+    kind = models.CharField(max_length=16, choices=Kind)
+    target = models.CharField(
+        max_length=100, help_text="What is imported, as app_label.model_name (events.event)."
+    )
+    resource = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="A spreadsheet's resource class (events.resources.EventResource).",
+    )
+    format = models.CharField(max_length=8, blank=True, help_text="csv, xlsx or json.")
+    file = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Its name under MEDIA_ROOT/imports; empty once the file is deleted.",
+    )
+    status = models.CharField(max_length=16, choices=Status, default=Status.QUEUED)
+    confirmed = models.BooleanField(
+        default=False,
+        help_text="The importer confirmed the import after its preview: the worker writes.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    queued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows = models.PositiveIntegerField(default=0, help_text="Rows in the file.")
+    rows_checked = models.PositiveIntegerField(default=0)
+    rows_written = models.PositiveIntegerField(default=0)
+    new_rows = models.PositiveIntegerField(default=0)
+    changed_rows = models.PositiveIntegerField(default=0)
+    unchanged_rows = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="[row, column, value, reason] of each problem (values shortened); emptied "
+        "a day after the job ended, with the file.",
+    )
+    summary = models.CharField(max_length=500, blank=True)
+    notified_status = models.CharField(
+        max_length=16, blank=True, help_text="The status the importer was last emailed about."
+    )
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The sweep: queued or running jobs by age (ImportJob.objects.stalled).
+            models.Index(fields=["status", "queued_at"], name="importjob_status_idx"),
+        ]
+
+    def __str__(self):
+        when = f"{self.created_at:%d %b %Y %H:%M}"
+        return f"{self.get_kind_display()} import into {self.investigation} ({when})"
+
+    def get_absolute_url(self):
+        app_label, model_name = self.target.split(".")
+        return reverse(f"admin:{app_label}_{model_name}_import_job", args=[self.pk])
+
+    @classmethod
+    def timeout(cls):
+        return datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+
+    @property
+    def running(self):
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+# Search: one index of every investigation's records (investigation.search) ----------------------
+
+
+class EntryVector(models.Func):
+    """A search entry's full-text vector, stored with the row. On PostgreSQL the title and the
+    text in English (stemmed: "convoys" finds "convoy"), the names as written (`simple`: places,
+    actors, aliases, Arabic after folding); ranked title first, then names, then text. On SQLite
+    an FTS5 table indexes the entry instead (migration 0015), and the column stays empty."""
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return "NULL", []
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        vector = (
+            SearchVector("title", config="english", weight="A")
+            + SearchVector("names", config="simple", weight="B")
+            + SearchVector("text", config="english", weight="C")
+        )
+        return compiler.compile(vector.resolve_expression(compiler.query))
+
+
+class SearchEntry(models.Model):
+    """One record as the search reads it: written by investigation.search only (on save in the
+    admin, after imports, by the sweep), never typed. It holds what its app registered as
+    searchable, never an identity or sensitive notes (the registry refuses encrypted fields).
+
+    On SQLite, triggers keep the FTS5 table in step with this one (migration 0015): a migration
+    that makes this table anew there (any field change does) must make the triggers again."""
+
+    model = models.CharField(max_length=100, help_text="The record's app_label.model_name.")
+    object_id = models.BigIntegerField()
+    # Indexed first in searchentry_rebuild_idx, which serves the foreign key too.
+    investigation = models.ForeignKey(
+        Investigation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    kind = models.CharField(max_length=32, help_text="Kind of record, as the search page groups.")
+    date = models.DateField(null=True, blank=True)
+    date_precision = models.CharField(max_length=8, blank=True)
+    title = models.CharField(max_length=300, help_text="As the results list shows it.")
+    text = models.TextField(blank=True, help_text="Folded for search: snippets come from it.")
+    names = models.TextField(
+        blank=True, help_text="Names and aliases, normalised (casefolded, Arabic folded)."
+    )
+    updated = models.DateTimeField(help_text="The record's updated_at when it was indexed.")
+    vector = models.GeneratedField(
+        expression=EntryVector(), output_field=SearchVectorField(), db_persist=True
+    )
+
+    class Meta:
+        verbose_name_plural = "search entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model", "object_id"], name="investigation_searchentry_once"
+            ),
+        ]
+        indexes = [
+            # Rebuilding one investigation, and the sweep's look for entries whose row is gone.
+            models.Index(fields=["investigation", "model"], name="searchentry_rebuild_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.model} {self.object_id}: {self.title}"

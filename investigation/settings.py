@@ -195,6 +195,8 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# Dates shown "14 Jan 2019" and typed year first: never 01/02/2019 (investigation/formats).
+FORMAT_MODULE_PATH = ["investigation.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
@@ -211,10 +213,36 @@ STORAGES = {
 # Uploaded files live outside any served directory; they are only ever served by a view that
 # checks permissions (there is deliberately no MEDIA_URL route).
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "private")
+# Every private file (attachments, documents, import uploads, publication exports) goes through
+# STORAGES["private"] (sources.storage), which encrypts it with FIELD_ENCRYPTION_KEYS before a
+# byte is written: under MEDIA_ROOT, or, with STORAGE_BUCKET, in an S3-compatible bucket that
+# every application server and worker shares. Credentials come from boto3's usual sources
+# (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the machine's role).
+STORAGE_BUCKET = env_str("STORAGE_BUCKET")
+STORAGE_ENDPOINT_URL = env_str("STORAGE_ENDPOINT_URL")
+if STORAGE_BUCKET:
+    STORAGES["private"] = {
+        "BACKEND": "sources.bucket.EncryptedS3Storage",
+        "OPTIONS": {
+            "bucket_name": STORAGE_BUCKET,
+            "endpoint_url": STORAGE_ENDPOINT_URL or None,
+            "region_name": env_str("STORAGE_REGION") or None,
+            "location": env_str("STORAGE_PREFIX").strip("/"),
+            # MinIO, Ceph and moto answer at one address for every bucket.
+            "addressing_style": "path" if STORAGE_ENDPOINT_URL else None,
+            "default_acl": None,
+            "querystring_auth": False,
+        },
+    }
+else:
+    STORAGES["private"] = {"BACKEND": "sources.storage.EncryptedFileSystemStorage"}
 # Attachments: the largest upload accepted (sources.attachments.attachment_sanitize). Uploads up
 # to that size stay in memory, so an original with its GPS and serials is never spooled to disk.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 25) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES + 1024 * 1024
+# Images of more pixels than this are refused from their header, before they are decoded (an
+# 88-megapixel PNG of 86 kB would otherwise take a gigabyte of memory to clean).
+ATTACHMENT_MAX_PIXELS = env_int("ATTACHMENT_MAX_MEGAPIXELS", 40) * 1_000_000
 
 # Sessions and security headers -------------------------------------------------------------
 
@@ -273,6 +301,7 @@ AXES_HANDLER = "investigation.logins.LoginAttemptHandler"
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_RESET_ON_SUCCESS = False  # LoginAttemptHandler forgets the username's failures itself
 AXES_LOCKOUT_CALLABLE = "investigation.views.locked_out"
+AXES_VERBOSE = False  # no "AXES: BEGIN" banner at every start; lockouts are still logged
 # Failed re-authentications on the reveal page carry a reason: keep it out of axes' records.
 AXES_SENSITIVE_PARAMETERS = ["reason", "real_name", "contact", "identifying_notes"]
 # Behind the TLS proxy every request comes from the proxy's address, and the client's is in
@@ -378,10 +407,24 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 # An import runs in one transaction, rolled back unless every row is valid.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
+# Spreadsheet and ACLED imports (investigation.importexport, events.acled; README "Import
+# limits"). A file may be IMPORT_MAX_MB at most (so it stays in memory until it is written under
+# MEDIA_ROOT/imports), each part of a workbook IMPORT_XLSX_PART_MAX_MB once unpacked (checked
+# before it is parsed), and IMPORT_MAX_ROWS rows. Above IMPORT_ASYNC_ROWS rows the preview and
+# the import run on a Celery worker, with a progress page and an email when done.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 25) * 1024 * 1024
+IMPORT_XLSX_PART_MAX_BYTES = env_int("IMPORT_XLSX_PART_MAX_MB", 50) * 1024 * 1024
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)
+IMPORT_ASYNC_ROWS = env_int("IMPORT_ASYNC_ROWS", 2000)
+# Import files a crash or an unconfirmed preview left behind are deleted after this long.
+IMPORT_FILE_MAX_AGE = timedelta(hours=env_int("IMPORT_FILE_MAX_HOURS", 24))
 # Publication exports (stories.publication.export.publication_export) are files under
 # MEDIA_ROOT/exports, never served directly. Above this many publishable events the admin page
 # hands the export to a Celery worker and shows its progress instead of making the browser wait.
 PUBLICATION_EXPORT_ASYNC_ROWS = env_int("PUBLICATION_EXPORT_ASYNC_ROWS", 5000)
+# The leak scan (stories.publication.scan) refuses any exported point, and any coordinates
+# written in a text, this close to a place where a source was interviewed.
+LEAK_SCAN_NEAR_METRES = env_int("LEAK_SCAN_NEAR_METRES", 1000)
 # An export still running this long after it started lost its worker and may be taken up again.
 PUBLICATION_EXPORT_TIMEOUT = timedelta(seconds=CELERY_TASK_TIME_LIMIT + 60)
 
@@ -425,10 +468,36 @@ CONTENT_SECURITY_POLICY = {
 
 # Logging -------------------------------------------------------------------------------------
 
+# Search words and list filters travel in query strings: no log line keeps one. Django's own
+# loggers log paths only; the development server's request lines go through the filter below
+# (its logger, handler and format as Django's defaults have them).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"query_strings_left_out": {"()": "investigation.logs.QueryStringsLeftOut"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {
+            "level": "INFO",
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},  # never DEBUG: queries carry search words
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["query_strings_left_out"],
+        },
+    },
 }

@@ -17,6 +17,8 @@ urlpatterns = [
     path("admin/r/<path:anything>", views.not_found),
     path("admin/", admin.site.urls),
     path("sources/", include("sources.urls")),
+    path("", include("stories.urls")),
     path("", include("events.urls")),
     path("account/two-factor/", views.two_factor, name="two_factor"),
+    path("search/", views.search_page, name="search"),
 ]

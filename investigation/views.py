@@ -1,3 +1,6 @@
+"""Fieldbook's own pages outside the models' admin: the second factor, search, the 404 and the
+locked-out page."""
+
 from base64 import b32encode
 
 import django_otp
@@ -12,8 +15,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from investigation import search
 from investigation.admin_page import admin_page
-from investigation.forms import TwoFactorForm
+from investigation.forms import SearchForm, TwoFactorForm
 
 
 @never_cache
@@ -37,6 +41,25 @@ def two_factor(request):
         title="Two-factor login",
         is_nav_sidebar_enabled=False,
         **context,
+    )
+
+
+@never_cache
+@login_required
+def search_page(request):
+    """One search across the person's investigations (investigation.search): grouped by kind
+    of record, ranked, with the words found marked. The words are never logged."""
+    form = SearchForm(request.GET or None, user=request.user)
+    found = None
+    if form.is_valid() and form.cleaned_data["q"].strip():
+        found = search.results(user=request.user, **form.search_arguments())
+    return admin_page(
+        request,
+        "investigation/search.html",
+        title="Search",
+        form=form,
+        found=found,
+        per_page=search.PER_PAGE,
     )
 
 

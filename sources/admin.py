@@ -1,15 +1,20 @@
+"""The admin of sources and interviews: codenames, reveals with a reason, identity and
+sensitive-notes pages, hand-overs, attachments and shared accounts."""
+
 import time
 from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_POST
 
 from investigation import access
 from investigation.admin import (
@@ -19,6 +24,7 @@ from investigation.admin import (
     ReadOnlyAdminMixin,
     ScopedAdmin,
     ScopedTabularInline,
+    follow_up_add_url,
 )
 from investigation.admin_page import admin_page
 from investigation.importexport import AdminImportExportMixin
@@ -33,10 +39,14 @@ from sources.forms import (
     SourceCreateForm,
 )
 from sources.identity import (
+    NotesChanged,
     identity_reveal,
     identity_update,
     interview_hand_over,
+    notes_conflict_reveal,
+    notes_fingerprint,
     notes_reveal,
+    notes_revisions_reveal,
     notes_update,
     source_hand_over,
 )
@@ -46,6 +56,7 @@ from sources.models import (
     Interview,
     InterviewEvent,
     InterviewSource,
+    SharedAccount,
     Source,
 )
 from sources.resources import InterviewResource, SourceResource
@@ -63,13 +74,19 @@ SOURCE_DETAILS = (
             "handler",
             "attribution_terms",
             "last_contact_at",
+            "shared_account",
         ]
     },
+)
+# The add form carries the codename it shows, signed, so that it is the one saved.
+SOURCE_ADD_DETAILS = (
+    None,
+    {"fields": [*SOURCE_DETAILS[1]["fields"], "codename_token"]},
 )
 SOURCE_IDENTITY = (
     "Identity (need to know)",
     {
-        "fields": ["real_name", "contact", "identifying_notes"],
+        "fields": ["real_name", "aliases", "contact", "identifying_notes"],
         "description": "Encrypted, and from now on seen only by the handler and the "
         "investigation's editors, through a logged reveal.",
     },
@@ -87,6 +104,11 @@ class SourceInterviewsInline(ScopedTabularInline):
     can_delete = False
     verbose_name_plural = "interviews"
 
+    def get_queryset(self, request):
+        # Each row shows its interview as "date · codenames": read them all at once.
+        rows = super().get_queryset(request).select_related("interview")
+        return rows.prefetch_related("interview__sources")
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -94,14 +116,15 @@ class SourceInterviewsInline(ScopedTabularInline):
 @admin.register(Source)
 class SourceAdmin(AdminImportExportMixin, ScopedAdmin):
     resource_classes = [SourceResource]  # never the identity fields
+    # Last contact early: on a laptop it stays in sight whatever the descriptions' length.
     list_display = [
         "codename",
         "description",
-        "category",
-        "protection_level",
-        "handler",
-        "review_status",
         "last_contact_at",
+        "review_status",
+        "protection_level",
+        "category",
+        "handler",
     ]
     list_filter = [
         ("investigation", InvestigationFilter),
@@ -124,7 +147,7 @@ class SourceAdmin(AdminImportExportMixin, ScopedAdmin):
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return [SOURCE_DETAILS, SOURCE_IDENTITY]  # typed once, by whoever creates it
+            return [SOURCE_ADD_DETAILS, SOURCE_IDENTITY]  # typed once, by whoever creates it
         return [SOURCE_DETAILS, SOURCE_REVIEW]
 
     def get_form(self, request, obj=None, **kwargs):
@@ -132,6 +155,9 @@ class SourceAdmin(AdminImportExportMixin, ScopedAdmin):
             kwargs["form"] = SourceCreateForm
         form = super().get_form(request, obj, **kwargs)
         form.requesting_user = request.user  # a class made afresh for this request
+        if obj is None and "description" in form.base_fields:  # sources/similar_sources.js
+            similar_url = reverse("admin:sources_source_similar")
+            form.base_fields["description"].widget.attrs["data-similar-url"] = similar_url
         return form
 
     def get_readonly_fields(self, request, obj=None):
@@ -163,6 +189,7 @@ class SourceAdmin(AdminImportExportMixin, ScopedAdmin):
         context = {
             "can_reveal": access.may_see_identity(request.user, source),
             "can_hand_over": access.may_hand_over(request.user, source),
+            "follow_up_url": follow_up_add_url(request.user, source),
             "identity_accesses": source.identity_accesses.select_related(
                 "user", "handed_from", "handed_to"
             )[:50]
@@ -175,11 +202,27 @@ class SourceAdmin(AdminImportExportMixin, ScopedAdmin):
     def get_urls(self):
         identity = self.admin_site.admin_view(self.identity_view)  # never cached
         hand_over = self.admin_site.admin_view(self.hand_over_view)
+        similar = self.admin_site.admin_view(self.similar_view)
         return [
+            path("similar/", similar, name="sources_source_similar"),
             path("<path:object_id>/identity/", identity, name="sources_source_identity"),
             path("<path:object_id>/hand-over/", hand_over, name="sources_source_hand_over"),
             *super().get_urls(),
         ]
+
+    @method_decorator(require_POST)  # the description stays out of URLs and their logs
+    def similar_view(self, request):
+        """For the add form, as a description is typed: sources of that investigation the
+        person may see whose description is similar, by codename and description only."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        investigation = request.POST.get("investigation", "")
+        if not (investigation.isdigit() and len(investigation) < 19):
+            return JsonResponse({"similar": []})
+        sources = Source.objects.visible_to(request.user).filter(investigation_id=investigation)
+        similar = sources.similar_to(request.POST.get("description", "")[:200])
+        rows = [{"codename": s.codename, "description": s.description} for s in similar]
+        return JsonResponse({"similar": rows})
 
     @method_decorator(sensitive_post_parameters())
     def identity_view(self, request, object_id):
@@ -232,10 +275,25 @@ def hand_over_page(model_admin, request, row, hand_over, keyword):
 
 
 @sensitive_variables("revealed")
-def reveal_page(model_admin, request, row, *, reveal, form_class, save, template, title):
+def reveal_page(
+    model_admin,
+    request,
+    row,
+    *,
+    reveal,
+    form_class,
+    save,
+    template,
+    title,
+    fingerprint=None,
+    conflict=None,
+):
     """The page behind "Reveal identity…" and "Read or change the notes…": a reason (and the
     password again after REAUTHENTICATE_AFTER) reveals, with a log row; the revealed text
-    comes back in a form that saves a change with a reason of its own. Never cached."""
+    comes back in a form that saves a change with a reason of its own. Never cached.
+
+    For the notes (`fingerprint`, `conflict`): the form carries which stored text was read,
+    and a change saved from an older reading gets the `conflict` page instead."""
     keyword = model_admin.opts.model_name  # source=... or interview=...
     reveal_form = RevealForm(
         request.POST if "reveal" in request.POST else None,
@@ -247,7 +305,10 @@ def reveal_page(model_admin, request, row, *, reveal, form_class, save, template
         if login_is_stale(request) or not change_form.is_valid():
             messages.error(request, "Not changed: reveal it again, then change it.")
             return redirect(request.path)
-        save(request.user, row, change_form.cleaned_data)
+        try:
+            save(request.user, row, change_form.cleaned_data)
+        except NotesChanged:
+            return conflict(model_admin, request, row, change_form.cleaned_data)
         messages.success(request, "Changed, and logged with your reason.")
         return redirect(row.get_absolute_url())
     context = {keyword: row, "reveal_form": reveal_form}
@@ -258,8 +319,54 @@ def reveal_page(model_admin, request, row, *, reveal, form_class, save, template
             **{keyword: row}, user=request.user, reason=reveal_form.cleaned_data["reason"]
         )
         context["revealed"] = form_class.initial_from(revealed)
+        if fingerprint is not None:
+            context["revealed"]["seen"] = fingerprint(row)
         context["change_form"] = form_class(initial=context["revealed"])
     return admin_page(request, template, title=title, model_admin=model_admin, **context)
+
+
+@sensitive_variables("found")
+def notes_conflict_page(model_admin, request, interview, data):
+    """A change of the notes saved from an older reading: nothing was saved. The person, who
+    may read the notes (they just did), sees the text they read, the text now, who changed it
+    since, and what they typed, in a form set to apply it over the text now. Logged."""
+    found = notes_conflict_reveal(
+        interview=interview, user=request.user, reason=data["change_reason"], seen=data["seen"]
+    )
+    retry = {**data, "seen": notes_fingerprint(interview)}
+    return admin_page(
+        request,
+        "admin/sources/interview/notes_conflict.html",
+        title=f"Not saved: the sensitive notes of the interview of {interview} changed",
+        model_admin=model_admin,
+        status=409,
+        interview=interview,
+        found=found,
+        typed=data["notes"],
+        change_form=NotesForm(initial=retry),
+    )
+
+
+@sensitive_variables("revisions")
+def notes_revisions_page(model_admin, request, interview):
+    """The interview's earlier sensitive notes, after a reason (and a fresh login), logged."""
+    reveal_form = RevealForm(
+        request.POST or None, request=request, needs_password=login_is_stale(request)
+    )
+    context = {"interview": interview, "reveal_form": reveal_form}
+    if reveal_form.is_bound and reveal_form.is_valid():
+        if reveal_form.needs_password:
+            request.session["reauthenticated_at"] = int(time.time())
+        reason = reveal_form.cleaned_data["reason"]
+        revisions = notes_revisions_reveal(interview=interview, user=request.user, reason=reason)
+        context["revisions"] = revisions
+    return admin_page(
+        request,
+        "admin/sources/interview/notes_revisions.html",
+        title=f"Earlier sensitive notes of the interview of {interview}",
+        model_admin=model_admin,
+        **context,
+    )
 
 
 def identity_save(user, source, data):
@@ -268,7 +375,13 @@ def identity_save(user, source, data):
 
 
 def notes_save(user, interview, data):
-    notes_update(interview=interview, user=user, reason=data["change_reason"], notes=data["notes"])
+    notes_update(
+        interview=interview,
+        user=user,
+        reason=data["change_reason"],
+        notes=data["notes"],
+        seen=data["seen"],
+    )
 
 
 def login_is_stale(request):
@@ -416,15 +529,22 @@ class InterviewAdmin(AdminImportExportMixin, ScopedAdmin):
             "can_read_notes": access.may_read_sensitive_notes(request.user, interview),
             "has_notes": bool(interview.sensitive_notes),
             "can_hand_over": access.may_hand_over(request.user, interview),
+            "follow_up_url": follow_up_add_url(request.user, interview),
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, context)
 
     def get_urls(self):
         notes = self.admin_site.admin_view(self.notes_view)  # never cached
+        revisions = self.admin_site.admin_view(self.notes_revisions_view)
         hand_over = self.admin_site.admin_view(self.hand_over_view)
         return [
             path("<path:object_id>/notes/", notes, name="sources_interview_notes"),
+            path(
+                "<path:object_id>/notes/earlier/",
+                revisions,
+                name="sources_interview_notes_revisions",
+            ),
             path("<path:object_id>/hand-over/", hand_over, name="sources_interview_hand_over"),
             *super().get_urls(),
         ]
@@ -444,7 +564,17 @@ class InterviewAdmin(AdminImportExportMixin, ScopedAdmin):
             save=notes_save,
             template="admin/sources/interview/notes.html",
             title=f"Sensitive notes of the interview of {interview}",
+            fingerprint=notes_fingerprint,
+            conflict=notes_conflict_page,
         )
+
+    @method_decorator(sensitive_post_parameters())
+    def notes_revisions_view(self, request, object_id):
+        """Read the earlier versions of an interview's sensitive notes: a reason, a log row."""
+        interview = self.get_object(request, unquote(object_id))
+        if not access.may_read_sensitive_notes(request.user, interview):
+            raise PermissionDenied
+        return notes_revisions_page(self, request, interview)
 
     def hand_over_view(self, request, object_id):
         interview = self.get_object(request, unquote(object_id))
@@ -453,3 +583,13 @@ class InterviewAdmin(AdminImportExportMixin, ScopedAdmin):
     @admin.display(description="sources")
     def source_codenames(self, obj):
         return obj.source_codenames() or "—"
+
+
+@admin.register(SharedAccount)
+class SharedAccountAdmin(ScopedAdmin):
+    """Groups of sources who likely tell one account: a claim counts each group once."""
+
+    list_display = ["label", "investigation", "created_at"]
+    list_filter = [("investigation", InvestigationFilter)]
+    search_fields = ["label"]
+    fields = ["investigation", "label"]

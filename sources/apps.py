@@ -7,3 +7,6 @@ class SourcesConfig(AppConfig):
 
     def ready(self):
         from sources import checks  # noqa: F401  (registers the system checks)
+        from sources.search import searchables_register
+
+        searchables_register()

@@ -1,15 +1,20 @@
+"""The forms of sources and interviews: reveals and identity changes with a reason, a new source
+with the codename it was shown, attachments, sensitive notes and hand-overs."""
+
 from django import forms
 from django.contrib.auth import authenticate, get_user_model
+from django.core import signing
 from django.core.files.base import ContentFile
 
 from investigation import access
+from investigation.form_inputs import AnyScriptMixin
 from investigation.models import Membership
 from sources.attachments import attachment_sanitize
 from sources.identity import MINIMUM_REASON_LENGTH
 from sources.models import Attachment, Interview, Source
 
 
-class RevealForm(forms.Form):
+class RevealForm(AnyScriptMixin, forms.Form):
     """Why someone needs to see an identity, and their password when their login is old."""
 
     reason = forms.CharField(
@@ -39,10 +44,16 @@ class RevealForm(forms.Form):
         return password
 
 
-class IdentityForm(forms.Form):
+class IdentityForm(AnyScriptMixin, forms.Form):
     """A revealed identity, to change with a reason."""
 
     real_name = forms.CharField(required=False, max_length=200)
+    aliases = forms.CharField(
+        label="Other names",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
+        help_text=Source._meta.get_field("aliases").help_text,
+    )
     contact = forms.CharField(
         label="Contact details", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -87,7 +98,7 @@ class AttachmentForm(forms.ModelForm):
         return ContentFile(cleaned.content, name="attachment")
 
 
-class HolderFormMixin:
+class HolderFormMixin(AnyScriptMixin):
     """The add forms of sources and interviews: the handler (interviewer) is the person adding
     it, or a member of that investigation an editor of it chooses (access.may_assign_holder).
     Afterwards it changes only through a hand-over."""
@@ -111,11 +122,25 @@ class HolderFormMixin:
         return data
 
 
+CODENAME_SALT = "sources.codename"
+
+
 class SourceCreateForm(HolderFormMixin, forms.ModelForm):
-    """The add form: identity fields are typed here once (then only through a reveal)."""
+    """The add form: identity fields are typed here once (then only through a reveal).
+
+    The codename it shows is the one saved: the form carries it signed (codename_token), so
+    that the name a reporter notes down is not replaced by a new draw when the form is posted.
+    """
 
     holder_field = "handler"
+    codename_token = forms.CharField(widget=forms.HiddenInput, required=False)
     real_name = forms.CharField(required=False, max_length=200)
+    aliases = forms.CharField(
+        label="Other names",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}),
+        help_text=Source._meta.get_field("aliases").help_text,
+    )
     contact = forms.CharField(
         label="Contact details", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -124,6 +149,52 @@ class SourceCreateForm(HolderFormMixin, forms.ModelForm):
     class Meta:
         model = Source
         fields = ["investigation", "description", "handler", *Source.IDENTITY_FIELDS]
+
+    class Media:
+        js = ["sources/similar_sources.js"]  # "has a similar description" as one types
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        token = self.data.get(self.add_prefix("codename_token")) if self.is_bound else None
+        shown = codename_from_token(token)
+        if shown:  # the one the form showed, whatever the new instance drew
+            self.instance.codename = shown
+        self.initial["codename_token"] = codename_token(self.instance.codename)
+
+    def clean(self):
+        data = super().clean()
+        token = self.data.get(self.add_prefix("codename_token"))
+        if token and codename_from_token(token) is None:
+            self.add_error(None, "This form was changed: open Add source again.")
+        elif Source.objects.filter(codename=self.instance.codename).exists():
+            self.add_error(None, self._codename_redrawn())
+        return data
+
+    def _codename_redrawn(self):
+        """Draw another codename when the one shown was taken meanwhile (or this form was
+        posted twice), and say which: the form shown again carries the new one."""
+        taken = self.instance.codename
+        self.instance.codename = Source._meta.get_field("codename").get_default()
+        self.data = self.data.copy()
+        self.data[self.add_prefix("codename_token")] = codename_token(self.instance.codename)
+        return (
+            f"{taken} is already the codename of another source (was this form saved "
+            f"already?). This one will be {self.instance.codename}: note that name, then save."
+        )
+
+
+def codename_token(codename):
+    return signing.dumps(codename, salt=CODENAME_SALT)
+
+
+def codename_from_token(token):
+    """The codename a form showed, from its signed token; None when absent or forged."""
+    if not token:
+        return None
+    try:
+        return signing.loads(token, salt=CODENAME_SALT)
+    except signing.BadSignature:
+        return None
 
 
 class InterviewCreateForm(HolderFormMixin, forms.ModelForm):
@@ -142,7 +213,7 @@ class InterviewCreateForm(HolderFormMixin, forms.ModelForm):
         fields = ["investigation", "interviewer", "summary", "sensitive_notes"]
 
 
-class NotesForm(forms.Form):
+class NotesForm(AnyScriptMixin, forms.Form):
     """Revealed sensitive notes, to change with a reason."""
 
     notes = forms.CharField(
@@ -151,15 +222,19 @@ class NotesForm(forms.Form):
     change_reason = forms.CharField(
         label="Why are you changing them?",
         min_length=MINIMUM_REASON_LENGTH,
-        help_text="Logged with your name and the time.",
+        help_text="Logged with your name and the time. The text they replace is kept, "
+        "encrypted, among the earlier versions.",
     )
+    # Which stored notes the text above was read from (sources.identity.notes_fingerprint): a
+    # change made meanwhile by someone else is shown, never overwritten unseen.
+    seen = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     @staticmethod
     def initial_from(notes):
         return {"notes": notes}
 
 
-class HandOverForm(forms.Form):
+class HandOverForm(AnyScriptMixin, forms.Form):
     """Who takes over a source or an interview: a member of its investigation."""
 
     person = forms.ModelChoiceField(queryset=get_user_model().objects.none(), label="Hand over to")

@@ -1,29 +1,34 @@
 """Identities and sensitive notes: revealing, changing, erasing and rotating them, and handing
 sources and interviews over, always with a reason and a row in the access log."""
 
-from datetime import timedelta
+import hashlib
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from investigation import access
-from investigation.models import EDITING_ROLES, Membership
+from sources.alerts import (
+    REVEAL_BURST_LIMIT,  # noqa: F401 (where callers have always found it)
+    REVEAL_BURST_WINDOW,
+    hand_over_alert,
+    reveal_burst_alert,
+)
 from sources.fields import (
     current_keys,
     encrypted_columns,
     key_id,
     require_keys_open_what_is_stored,
 )
-from sources.models import IdentityAccess, Source
+from sources.models import IdentityAccess, Interview, NotesRevision, Source
 
-REVEAL_BURST_LIMIT = 5
-REVEAL_BURST_WINDOW = timedelta(hours=24)
 MINIMUM_REASON_LENGTH = 10
+
+
+class NotesChanged(Exception):
+    """The sensitive notes were changed since the person read the text they edited: saving it
+    would undo that change unseen."""
 
 
 def check_reason(reason):
@@ -38,11 +43,12 @@ def identity_reveal(*, source, user, reason):
         raise PermissionDenied("Only the handler and the investigation's editors see identities.")
     check_reason(reason)
     identity = {name: getattr(source, name).reveal() for name in Source.IDENTITY_FIELDS}
-    access_log(subject=source, user=user, action=IdentityAccess.Action.REVEAL, reason=reason)
-    if reveal_burst_crossed(user=user, source=source):
-        from sources.tasks import notify_reveal_burst
-
-        notify_reveal_burst.delay_on_commit(user.pk, source.investigation_id)
+    with transaction.atomic():  # the alert is written with the reveal, or neither is
+        entry = access_log(
+            subject=source, user=user, action=IdentityAccess.Action.REVEAL, reason=reason
+        )
+        if reveal_burst_crossed(user=user, source=source):
+            reveal_burst_alert(entry=entry)
     return identity
 
 
@@ -75,6 +81,7 @@ def identity_erase(*, source, user, reason):
         for interview in source.interviews.all():
             interview.sensitive_notes = ""
             interview.save(update_fields=["sensitive_notes"])
+        NotesRevision.objects.filter(interview__in=source.interviews.all()).delete()
         access_log(subject=source, user=user, action=IdentityAccess.Action.ERASE, reason=reason)
 
 
@@ -90,17 +97,89 @@ def notes_reveal(*, interview, user, reason):
     return notes
 
 
-@sensitive_variables("notes")
-def notes_update(*, interview, user, reason, notes):
+@sensitive_variables("notes", "previous")
+def notes_update(*, interview, user, reason, notes, seen):
+    """Replace the notes, keeping the previous text as an encrypted NotesRevision. `seen` is
+    the notes_fingerprint of the notes the person read before editing them: when the notes
+    changed since, nothing is saved and NotesChanged is raised."""
     if not access.may_read_sensitive_notes(user, interview):
         raise PermissionDenied("Only the interviewer and the investigation's editors read these.")
     check_reason(reason)
     with transaction.atomic():
-        interview.sensitive_notes = notes
-        interview.save(update_fields=["sensitive_notes", "updated_at"])
+        stored = Interview.objects.select_for_update().get(pk=interview.pk)
+        if notes_fingerprint(stored) != seen:
+            raise NotesChanged
+        previous = stored.sensitive_notes.reveal()
+        if previous == notes:
+            return
+        if previous:
+            NotesRevision.objects.create(
+                interview=stored,
+                text=previous,
+                fingerprint=seen,
+                changed_by=user,
+                reason=reason.strip(),
+            )
+        stored.sensitive_notes = notes
+        stored.save(update_fields=["sensitive_notes", "updated_at"])
+        interview.sensitive_notes = stored.sensitive_notes
         access_log(
             subject=interview, user=user, action=IdentityAccess.Action.NOTES_EDIT, reason=reason
         )
+
+
+def notes_fingerprint(interview):
+    """SHA-256 of the stored (encrypted) notes: a new value at every change, since every
+    encryption draws a fresh nonce, and nothing learnt about the text."""
+    return hashlib.sha256(interview.sensitive_notes.token.encode("ascii")).hexdigest()
+
+
+EMPTY_NOTES_FINGERPRINT = hashlib.sha256(b"").hexdigest()  # of notes never written or erased
+
+
+@sensitive_variables("texts")
+def notes_revisions_reveal(*, interview, user, reason):
+    """The interview's earlier notes, newest first, as (revision, plain text) for its
+    interviewer or an editor; the reading is logged like a reveal."""
+    if not access.may_read_sensitive_notes(user, interview):
+        raise PermissionDenied("Only the interviewer and the investigation's editors read these.")
+    check_reason(reason)
+    revisions = list(interview.notes_revisions.select_related("changed_by"))
+    texts = [(revision, revision.text.reveal()) for revision in revisions]
+    access_log(
+        subject=interview, user=user, action=IdentityAccess.Action.REVISIONS_READ, reason=reason
+    )
+    return texts
+
+
+@sensitive_variables("then", "now")
+def notes_conflict_reveal(*, interview, user, reason, seen):
+    """After NotesChanged: {then, now, changes}: the notes the person had read (None when no
+    revision holds them any more), the notes now, and the changes made since (access log rows:
+    who, when, why). Logged as a reading."""
+    if not access.may_read_sensitive_notes(user, interview):
+        raise PermissionDenied("Only the interviewer and the investigation's editors read these.")
+    check_reason(reason)
+    read = interview.notes_revisions.filter(fingerprint=seen).order_by("changed_at", "pk").first()
+    then = read.text.reveal() if read else ("" if seen == EMPTY_NOTES_FINGERPRINT else None)
+    log = IdentityAccess.objects.filter(interview=interview).select_related("user")
+    since = read.changed_at if read else last_reading(log, user)
+    changes = log.filter(action=IdentityAccess.Action.NOTES_EDIT)
+    if since is not None:
+        changes = changes.filter(at__gte=since)
+    now = interview.sensitive_notes.reveal()
+    access_log(
+        subject=interview,
+        user=user,
+        action=IdentityAccess.Action.NOTES_READ,
+        reason=f"Read again: they changed while being edited. {reason.strip()}",
+    )
+    return {"then": then, "now": now, "changes": list(changes.order_by("at"))}
+
+
+def last_reading(log, user):
+    readings = log.filter(user=user, action=IdentityAccess.Action.NOTES_READ)
+    return readings.order_by("-at").values_list("at", flat=True).first()
 
 
 def source_hand_over(*, source, to, by, reason):
@@ -134,9 +213,7 @@ def holder_hand_over(*, row, field, to, by, reason):
             handed_from=previous,
             handed_to=to,
         )
-    from sources.tasks import notify_hand_over
-
-    notify_hand_over.delay_on_commit(entry.pk)
+        hand_over_alert(entry=entry)
     return entry
 
 
@@ -153,23 +230,6 @@ def access_log(*, subject, user, action, reason, **fields):
     )
 
 
-def hand_over_notify(*, access_id):
-    """Email the previous and the new holder of a handed-over source or interview: codename or
-    date and a link, never a name or a place."""
-    entry = IdentityAccess.objects.select_related(
-        "source", "interview", "user", "handed_from", "handed_to"
-    ).get(pk=access_id)
-    subject_row = entry.source or entry.interview
-    what = f"source {entry.source.codename}" if entry.source else f"interview {entry.interview}"
-    recipients = [p.email for p in (entry.handed_from, entry.handed_to) if p and p.email]
-    body = (
-        f"{entry.user.get_username()} handed the {what} over from "
-        f"{entry.handed_from.get_username()} to {entry.handed_to.get_username()}.\n\n"
-        f"Open it: {settings.SITE_URL}{subject_row.get_absolute_url()}\n"
-    )
-    return send_mail(f"[Fieldbook] {what.capitalize()} handed over", body, None, recipients)
-
-
 def reveal_burst_crossed(*, user, source):
     """True on the reveal that takes one person past REVEAL_BURST_LIMIT distinct sources in
     the window (once per crossing, so editors get one alert, not one per reveal)."""
@@ -181,31 +241,6 @@ def reveal_burst_crossed(*, user, source):
     revealed = window.values("source").distinct().count()
     repeat = window.filter(source=source).count() > 1
     return revealed == REVEAL_BURST_LIMIT + 1 and not repeat
-
-
-def reveal_burst_notify(*, user_id, investigation_id):
-    """Email the investigation's editors: who revealed how many identities (codenames only)."""
-    accesses = IdentityAccess.objects.filter(
-        user_id=user_id,
-        action=IdentityAccess.Action.REVEAL,
-        at__gte=timezone.now() - REVEAL_BURST_WINDOW,
-    ).select_related("source", "user")
-    if not accesses:
-        return 0
-    person = accesses[0].user
-    codenames = sorted({access.source.codename for access in accesses})
-    editors = Membership.objects.filter(
-        investigation_id=investigation_id, role__in=EDITING_ROLES, user__is_active=True
-    ).exclude(user__email="")
-    recipients = [membership.user.email for membership in editors.select_related("user")]
-    log_url = settings.SITE_URL + reverse("admin:sources_identityaccess_changelist")
-    body = (
-        f"{person.get_username()} revealed the identities of {len(codenames)} sources in the "
-        f"last 24 hours: {', '.join(codenames)}.\n\nRead the access log: {log_url}?user__id__exact="
-        f"{person.pk}\n"
-    )
-    subject = f"[Fieldbook] {person.get_username()} revealed {len(codenames)} identities in 24 h"
-    return send_mail(subject, body, None, recipients)
 
 
 def identities_rotate(*, batch_size=500, progress=None):

@@ -1,3 +1,5 @@
+"""A key that opens no stored identity answers a clear 503 page, never a traceback."""
+
 from django.template.response import TemplateResponse
 
 from sources.fields import IdentityKeyError
@@ -16,5 +18,7 @@ class IdentityKeyErrorMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, IdentityKeyError):
             return None
-        context = {"message": str(exception), "title": "Identities cannot be read"}
+        what = getattr(exception, "what", "source identities")  # or stored files
+        context = {"message": str(exception), "title": f"{what.capitalize()} cannot be read"}
+        context["what"] = what
         return TemplateResponse(request, "sources/key_error.html", context, status=503)

@@ -1,12 +1,14 @@
+"""Sources (codename, encrypted identity, protection), interviews and what they link to, the
+log of reveals, sensitive-notes revisions, alerts and attachments."""
+
+import re
 import secrets
 import uuid
-from pathlib import Path
 
 from concurrency.fields import AutoIncVersionField
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -14,12 +16,15 @@ from simple_history.models import HistoricalRecords
 
 from investigation.models import (
     INVESTIGATION_HELP,
+    Delivery,
+    DeliveryQuerySet,
     Investigation,
     ScopedQuerySet,
     validate_member,
     validate_same_investigation,
 )
 from sources.fields import EncryptedTextField
+from sources.storage import PrivateFolder
 
 # Neutral words: a codename must say nothing about the person, their job or their place.
 CODENAME_FIRST_WORDS = (
@@ -54,6 +59,66 @@ class SourceQuerySet(ScopedQuerySet):
         """Sources whose protection review an editor cleared: the one meaning of "cleared" in
         Fieldbook. Nothing attributed to any other source is published."""
         return self.filter(review_status=Source.ReviewStatus.CLEARED)
+
+    def similar_to(self, description, *, limit=3):
+        """Those of these sources whose description shares most of its words with
+        `description` (at least SIMILAR_SHARE of the words of both), the closest first: a
+        hint, as a new source is described, that it may already be here."""
+        words = description_words(description)
+        if not words:
+            return []
+        # Only descriptions holding one of the words are read (and at most a few hundred).
+        holding = Q()
+        for word in sorted(words, key=len, reverse=True)[:SIMILAR_WORDS_ASKED]:
+            holding |= Q(description__icontains=word)
+        found = []
+        for source in self.filter(holding).only("codename", "description")[:SIMILAR_READ]:
+            theirs = description_words(source.description)
+            share = len(words & theirs) / len(words | theirs)
+            if share >= SIMILAR_SHARE:
+                found.append((share, source.codename, source))
+        return [source for *_, source in sorted(found, key=lambda f: (-f[0], f[1]))[:limit]]
+
+
+# A similar description (SourceQuerySet.similar_to): words of 3 letters or more, in any script.
+DESCRIPTION_WORD = re.compile(r"[^\W\d_]{3,}")
+SIMILAR_SHARE = 0.5
+SIMILAR_WORDS_ASKED = 6
+SIMILAR_READ = 300
+
+
+def description_words(text):
+    return {word.casefold() for word in DESCRIPTION_WORD.findall(text or "")}
+
+
+class SharedAccount(models.Model):
+    """Sources who likely share one account of what happened (the same unit, the same family):
+    a claim counts them once (stories.claims). Its label is neutral: "officers, group 1", never
+    a unit number, a tribe or a family name."""
+
+    investigation = models.ForeignKey(
+        Investigation, on_delete=models.CASCADE, related_name="shared_accounts"
+    )
+    label = models.CharField(
+        max_length=100,
+        help_text="Neutral: 'officers, group 1'. Never a unit number, tribe or family name.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["label"]
+        verbose_name = "shared account"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["investigation", "label"], name="sources_sharedaccount_unique_label"
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
 
 
 class Source(models.Model):
@@ -120,6 +185,11 @@ class Source(models.Model):
         "identifying notes",
         help_text="Anything that could identify them: unit, family, where they live.",
     )
+    aliases = EncryptedTextField(
+        "other names",
+        help_text="One a line: other spellings of the name, its Arabic form, a kunya or a "
+        "nickname. The leak scan refuses an export that holds any of them.",
+    )
     attribution_terms = models.CharField(
         "attribution terms",
         max_length=200,
@@ -150,6 +220,16 @@ class Source(models.Model):
         blank=True,
         help_text="When someone last heard from them; welfare checks are due after long silence.",
     )
+    shared_account = models.ForeignKey(
+        "SharedAccount",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sources",
+        verbose_name="shares one account with",
+        help_text="Sources who likely tell one account between them (same unit, same family): "
+        "a claim counts them as one independent source.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey(
@@ -160,12 +240,12 @@ class Source(models.Model):
     # is refused, never silently undoes it. Bookkeeping, so not in the history.
     version = AutoIncVersionField(help_text="Goes up by one at every save.")
     history = HistoricalRecords(
-        excluded_fields=["real_name", "contact", "identifying_notes", "version"]
+        excluded_fields=["real_name", "contact", "identifying_notes", "aliases", "version"]
     )
 
     objects = SourceQuerySet.as_manager()
 
-    IDENTITY_FIELDS = ("real_name", "contact", "identifying_notes")
+    IDENTITY_FIELDS = ("real_name", "aliases", "contact", "identifying_notes")
 
     class Meta:
         ordering = ["codename"]
@@ -187,6 +267,7 @@ class Source(models.Model):
         return reverse("admin:sources_source_change", args=[self.pk])
 
     def clean(self):
+        validate_same_investigation(self, "shared_account")
         if self.investigation_id:
             validate_member(self, "handler")
 
@@ -372,6 +453,7 @@ class IdentityAccess(models.Model):
         ERASE = "erase", "Erased"
         NOTES_READ = "notes_read", "Read sensitive notes"
         NOTES_EDIT = "notes_edit", "Changed sensitive notes"
+        REVISIONS_READ = "revisions_read", "Read earlier sensitive notes"
         HAND_OVER = "hand_over", "Handed over"
 
     investigation = models.ForeignKey(
@@ -440,17 +522,101 @@ class IdentityAccess(models.Model):
         return f"{self.get_action_display()}: {subject} by {self.user} at {self.at:%d %b %Y %H:%M}"
 
 
-class AttachmentStorage(FileSystemStorage):
-    """MEDIA_ROOT/attachments: private files, outside any served directory and without a URL.
-    They reach a browser only through sources.views.attachment_download."""
+class NotesRevisionQuerySet(ScopedQuerySet):
+    investigation_field = "interview__investigation"
 
-    def __init__(self):
-        super().__init__(file_permissions_mode=0o600, directory_permissions_mode=0o700)
+
+class NotesRevision(models.Model):
+    """An interview's sensitive notes as they were before a change, kept encrypted like the
+    notes themselves: read only by those who may read the notes, through the notes page and
+    logged; erased with the notes when a source is burnt (sources.identity)."""
+
+    interview = models.ForeignKey(
+        Interview, on_delete=models.CASCADE, related_name="notes_revisions"
+    )
+    text = EncryptedTextField("notes before the change")
+    fingerprint = models.CharField(
+        max_length=64,
+        editable=False,
+        help_text="SHA-256 of the stored (encrypted) notes this text was: tells which version "
+        "a reader had in front of them. Says nothing about the text.",
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now, editable=False)
+    reason = models.TextField(help_text="The reason given for the change that replaced it.")
+
+    objects = NotesRevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name = "earlier sensitive notes"
+        verbose_name_plural = "earlier sensitive notes"
+        indexes = [
+            # The notes page: an interview's earlier notes, newest first.
+            models.Index(fields=["interview", "changed_at"], name="notesrevision_interview_idx"),
+        ]
+
+    def __str__(self):
+        return f"Notes of {self.interview} before {self.changed_at:%d %b %Y %H:%M}"
+
+
+class AlertQuerySet(DeliveryQuerySet, ScopedQuerySet):
+    pass
+
+
+class Alert(Delivery):
+    """An email about identities that must reach its recipient once, Redis or not: the editors'
+    alert when one person reveals many identities, or the notice of a hand-over to the previous
+    and the new holder. Written in the transaction of the reveal or hand-over, sent by a sweep
+    (sources.alerts); one row per recipient."""
+
+    class Kind(models.TextChoices):
+        REVEAL_BURST = "reveal_burst", "Many identities revealed"
+        HAND_OVER = "hand_over", "Handed over"
+
+    kind = models.CharField(max_length=16, choices=Kind)
+    investigation = models.ForeignKey(
+        Investigation, on_delete=models.CASCADE, related_name="alerts"
+    )
+    access = models.ForeignKey(
+        IdentityAccess,
+        on_delete=models.PROTECT,
+        related_name="alerts",
+        help_text="The reveal that crossed the limit, or the hand-over.",
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta(Delivery.Meta):
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            *Delivery.Meta.constraints,
+            models.UniqueConstraint(fields=["access", "recipient"], name="sources_alert_once"),
+        ]
+        indexes = [
+            # The sweep's scan: Alert.objects.claimable(now), pending or claimed long ago.
+            models.Index(fields=["status", "created_at"], name="alert_sweep_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: alert to {self.recipient}"
 
     @property
-    def base_location(self):
-        # Read on every use, so that a changed MEDIA_ROOT (tests, deployments) is followed.
-        return Path(settings.MEDIA_ROOT) / "attachments"
+    def idempotency_key(self):
+        """Also the Message-ID's left part: a resent alert is recognisably the same email."""
+        return f"alert-{self.access_id}-{self.recipient_id}"
+
+
+class AttachmentStorage(PrivateFolder):
+    """attachments/ in the private storage (encrypted, under MEDIA_ROOT or in the bucket),
+    without a URL: files reach a browser only through sources.views.attachment_download."""
+
+    folder = "attachments"
 
     def url(self, name):
         raise ValueError("Attachments have no URL: link to Attachment.get_download_url().")
@@ -477,6 +643,8 @@ class Attachment(models.Model):
         MP3 = "mp3", "MP3 audio"
         M4A = "m4a", "M4A audio"
         OGG = "ogg", "Ogg audio"
+        MP4 = "mp4", "MP4 video"
+        MOV = "mov", "QuickTime video"
         TEXT = "text", "Plain text"
 
     CONTENT_TYPES = {
@@ -487,6 +655,8 @@ class Attachment(models.Model):
         Kind.MP3: "audio/mpeg",
         Kind.M4A: "audio/mp4",
         Kind.OGG: "audio/ogg",
+        Kind.MP4: "video/mp4",
+        Kind.MOV: "video/quicktime",
         Kind.TEXT: "text/plain; charset=utf-8",
     }
     EXTENSIONS = {
@@ -497,6 +667,8 @@ class Attachment(models.Model):
         Kind.MP3: "mp3",
         Kind.M4A: "m4a",
         Kind.OGG: "ogg",
+        Kind.MP4: "mp4",
+        Kind.MOV: "mov",
         Kind.TEXT: "txt",
     }
 
@@ -511,8 +683,9 @@ class Attachment(models.Model):
     file = models.FileField(
         storage=AttachmentStorage(),
         upload_to=attachment_upload_to,
-        help_text="JPEG, PNG or WebP images, PDF, MP3, M4A or Ogg audio, or UTF-8 text. Location, "
-        "camera serial numbers, authors and tags are removed before the file is stored.",
+        help_text="JPEG, PNG or WebP images, PDF, MP3, M4A or Ogg audio, MP4 or MOV video, or "
+        "UTF-8 text. Location, recording times, camera makers and serial numbers, authors and "
+        "tags are removed before the file is stored.",
     )
     kind = models.CharField(max_length=8, choices=Kind, editable=False)
     content_type = models.CharField(max_length=100, editable=False)

@@ -6,6 +6,7 @@ import pytest
 # These two replace pytest-django's fixtures of the same name, which only a conftest can do
 # (a plugin's fixtures rank below pytest-django's): see tests/harness.py.
 from tests.harness import django_db_modify_db_settings, django_db_setup  # noqa: F401
+from tests.viewports import sized  # noqa: F401  (pages of a phone's and a laptop's size)
 
 
 @pytest.fixture

@@ -109,6 +109,8 @@ def test_a_person_with_a_device_is_asked_for_a_code_not_shown_the_key_again(
 
     response = client.get(TWO_FACTOR)
 
+    assert response.status_code == 200
+    assert "Type the six-digit code your authenticator app shows" in response.text
     assert 'class="fieldbook-qr"><svg' not in response.text
     assert b32encode(device.bin_key).decode() not in response.text
 
@@ -188,6 +190,7 @@ def test_after_the_code_the_person_goes_back_only_to_a_page_of_this_site(
 
 def test_a_person_halfway_through_logging_in_can_still_log_out(client, cast, two_factor_required):
     client.force_login(cast["reporter"])
+    assert "_auth_user_id" in client.session
 
     response = client.post("/admin/logout/")
 
@@ -206,7 +209,9 @@ def test_the_admin_role_cannot_see_or_reset_anyones_device(client, cast):
     device = make_device(cast["editor"])
     client.force_login(cast["admin"])
 
-    assert not any(perm.startswith("otp_totp.") for perm in cast["admin"].get_all_permissions())
+    permissions = cast["admin"].get_all_permissions()
+    assert "auth.change_user" in permissions
+    assert not any(perm.startswith("otp_totp.") for perm in permissions)
     assert client.get("/admin/otp_totp/totpdevice/").status_code == 403
     assert (
         client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"}).status_code
@@ -221,10 +226,12 @@ def test_a_superuser_resets_a_lost_device_in_the_admin_without_seeing_its_key(cl
     client.force_login(superuser)
 
     page = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
-    client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    deleted = client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
 
     assert page.status_code == 200
+    assert 'value="Phone"' in page.text
     assert device.key not in page.text
+    assert deleted.status_code == 302
     assert not TOTPDevice.objects.filter(pk=device.pk).exists()
 
 
@@ -252,6 +259,7 @@ def test_an_unknown_username_gets_the_very_same_lockout_page(client, cast):
     unknown = log_in(client, "nobody-by-this-name", PASSWORD)
 
     assert known.status_code == unknown.status_code == 429
+    assert b"try again in 15 minutes" in known.content
     assert known.content.replace(b"reporter", b"") == unknown.content.replace(
         b"nobody-by-this-name", b""
     )
@@ -350,6 +358,7 @@ def test_a_session_older_than_twelve_hours_ends_even_if_active(client, cast):
 
     response = client.get("/admin/events/event/")
 
+    assert response.status_code == 302
     assert response["Location"] == f"{LOGIN}?next=/admin/events/event/"
     assert "_auth_user_id" not in client.session
     assert "logged out after 12 hours" in client.get(response["Location"]).text

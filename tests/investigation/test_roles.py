@@ -65,9 +65,12 @@ def test_roles_exist_as_groups_created_by_the_data_migration(db):
 
 
 def test_a_staff_account_without_membership_has_no_permissions(db):
-    from tests.factories import make_user
+    from investigation.models import Role
+    from tests.factories import make_investigation, make_user
 
     nobody = make_user("nobody")
+    member = make_member(make_investigation(), Role.REPORTER, "somebody")
+    assert member.has_perm("events.view_event")  # positive control: a membership gives it
     assert not nobody.has_perm("events.view_event")
     assert not nobody.get_all_permissions()
 
@@ -100,7 +103,10 @@ def test_only_admins_reach_the_delete_page_of_a_source(client, cast, investigati
 def test_a_reporter_cannot_mark_an_event_publishable(client, cast, investigation):
     event = make_event(investigation, title="Night raid")
     client.force_login(cast["reporter"])
-    page = client.get(f"/admin/events/event/{event.pk}/change/").content.decode()
+    response = client.get(f"/admin/events/event/{event.pk}/change/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'name="title"' in page
     assert 'name="publishable"' not in page
 
 
@@ -115,7 +121,10 @@ def test_only_an_investigations_admin_can_change_its_memberships(client, cast, i
     membership = cast["reporter"].memberships.get()
     client.force_login(cast["editor"])
     url = f"/admin/investigation/membership/{membership.pk}/change/"
-    page = client.get(url).content.decode()
+    response = client.get(url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<div class="readonly">Reporter</div>' in page
     assert 'name="role"' not in page  # view only
     client.force_login(cast["admin"])
     assert 'name="role"' in client.get(url).content.decode()

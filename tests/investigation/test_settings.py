@@ -167,23 +167,21 @@ def test_production_settings_without_key_secret_or_hosts_are_refused():
 
 
 def test_complete_production_settings_pass_every_check():
-    for check in (
-        checks.check_production_settings,
-        checks.check_debug_with_public_hosts,
-        checks.check_celery_broker,
+    for check, broken in (
+        (checks.check_production_settings, {"SECRET_KEY": DEV_SECRET_KEY}),
+        (checks.check_debug_with_public_hosts, {"DEBUG": True}),
+        (checks.check_celery_broker, {"REDIS_URL": ""}),
     ):
         assert error_ids(check) == set()
+        assert error_ids(check, **broken), check  # positive control: the check does report
 
 
 def test_development_may_run_without_secret_key_encryption_key_or_hosts():
-    ids = error_ids(
-        checks.check_production_settings,
-        DEBUG=True,
-        SECRET_KEY=DEV_SECRET_KEY,
-        FIELD_ENCRYPTION_KEYS=[],
-        ALLOWED_HOSTS=[],
-    )
+    missing = {"SECRET_KEY": DEV_SECRET_KEY, "FIELD_ENCRYPTION_KEYS": [], "ALLOWED_HOSTS": []}
+    ids = error_ids(checks.check_production_settings, DEBUG=True, **missing)
     assert ids == set()
+    # Positive control: the same settings without DEBUG are refused.
+    assert error_ids(checks.check_production_settings, DEBUG=False, **missing)
 
 
 def test_debug_while_serving_a_public_host_is_refused():

@@ -28,6 +28,7 @@ import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -40,9 +41,24 @@ from django_celery_beat.models import (
 )
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from investigation.models import LeakOverride, Membership, PublicationExport, Reminder, Role
+from investigation.models import (
+    ImportJob,
+    LeakOverride,
+    Membership,
+    PublicationExport,
+    Reminder,
+    Role,
+)
 from investigation.reminders import reminder_arm
-from sources.models import IdentityAccess
+from sources.models import IdentityAccess, SharedAccount
+from stories.models import (
+    Claim,
+    Document,
+    Evidence,
+    FactcheckExport,
+    OverrideApproval,
+    Story,
+)
 from tests.factories import (
     make_actor,
     make_attachment,
@@ -104,8 +120,25 @@ def desk_rows(investigation, reporter, admin):
     export = PublicationExport.objects.create(
         investigation=investigation, user=admin, format="csv", status="refused"
     )
+    approval = OverrideApproval.objects.create(
+        investigation=investigation, refused_export=export, requested_by=admin, reason="r"
+    )
+    claim = Claim.objects.create(investigation=investigation, text="A claim.")
+    document = Document.objects.create(
+        investigation=investigation, title="A statement", file_kind="text"
+    )
+    document.file.save("statement", ContentFile(b"The coalition's statement.\n"))
     return {
         "investigation": investigation,
+        "overrideapproval": approval,
+        "claim": claim,
+        "evidence": Evidence.objects.create(claim=claim, document=document),
+        "document": document,
+        "story": Story.objects.create(investigation=investigation),
+        "sharedaccount": SharedAccount.objects.create(investigation=investigation, label="g"),
+        "factcheckexport": FactcheckExport.objects.create(
+            investigation=investigation, user=admin, format="csv", status="done"
+        ),
         "location": location,
         "actor": actor,
         "event": event,
@@ -119,6 +152,9 @@ def desk_rows(investigation, reporter, admin):
             investigation=investigation, source=source, user=admin, action="reveal", reason="r"
         ),
         "publicationexport": export,
+        "importjob": ImportJob.objects.create(
+            investigation=investigation, user=admin, kind="spreadsheet", target="events.event"
+        ),
         "leakoverride": LeakOverride.objects.create(
             export=export,
             user=admin,
@@ -196,6 +232,14 @@ def concrete_url(route, rows):
         return f"/{base}{row.pk}/history/{version}/"
     if "publication-exports/<int:pk>" in route:
         return "/" + route.replace("<int:pk>", str(rows["publicationexport"].pk))
+    if "import-jobs/<int:pk>" in route:
+        return "/" + route.replace("<int:pk>", str(rows["importjob"].pk))
+    if route.startswith("story/<slug:slug>/"):
+        return "/" + route.replace("<slug:slug>", rows["investigation"].slug)
+    if route.startswith("documents/<int:pk>/"):
+        return "/" + route.replace("<int:pk>", str(rows["document"].pk))
+    if "publication-overrides/<int:pk>" in route:
+        return "/" + route.replace("<int:pk>", str(rows["overrideapproval"].pk))
     if "<int:object_id>/publication-export/" in route:
         return "/" + route.replace("<int:object_id>", str(rows["investigation"].pk))
     replacements = {
@@ -218,6 +262,8 @@ def route_model(route):
         return "event"
     if route.startswith("map/places/"):
         return "location"
+    if route.startswith("documents/"):
+        return "document"
     return model_of(route)
 
 
@@ -292,6 +338,15 @@ MATRIX = [
     ('admin/investigation/investigation/<int:object_id>/publication-export/', '403 403 403 200 403 404 302 403 403', '404 404 404 404 200 403 302 403 403'),
     ('admin/investigation/investigation/publication-exports/<int:pk>/', '404 404 404 200 404 404 302 404 404', '404 404 404 404 200 404 302 404 404'),
     ('admin/investigation/investigation/publication-exports/<int:pk>/download/', '404 404 404 404 404 404 302 404 404', '404 404 404 404 404 404 302 404 404'),
+    ('admin/investigation/investigation/publication-exports/<int:pk>/override/', '404 404 404 302 404 404 302 404 404', '404 404 404 404 302 404 302 404 404'),
+    ('admin/investigation/investigation/publication-overrides/<int:pk>/', '404 404 200 200 404 404 302 404 404', '404 404 404 404 200 200 302 404 404'),
+    ('admin/stories/overrideapproval/^([^/]+)/history/([^/]+)/$', '404 404 404 404 404 404 302 404 404', '404 404 404 404 404 404 302 404 404'),
+    ('admin/stories/overrideapproval/', '403 403 200 200 200 200 302 403 403', '403 403 200 200 200 200 302 403 403'),
+    ('admin/stories/overrideapproval/add/', '403 403 403 403 403 403 302 403 403', '403 403 403 403 403 403 302 403 403'),
+    ('admin/stories/overrideapproval/<path:object_id>/history/', '404 404 200 200 404 404 302 404 404', '404 404 404 404 200 200 302 404 404'),
+    ('admin/stories/overrideapproval/<path:object_id>/delete/', '404 404 403 403 404 404 302 404 404', '404 404 404 404 403 403 302 404 404'),
+    ('admin/stories/overrideapproval/<path:object_id>/change/', '404 404 200 200 404 404 302 404 404', '404 404 404 404 200 200 302 404 404'),
+    ('admin/stories/overrideapproval/<path:object_id>/', '302 302 302 302 302 302 302 302 302', '302 302 302 302 302 302 302 302 302'),
     ('admin/investigation/investigation/^([^/]+)/history/([^/]+)/$', '200 200 200 200 200 404 302 200 200', '404 404 404 404 200 200 302 200 200'),
     ('admin/investigation/investigation/', '200 200 200 200 200 200 302 200 200', '-'),
     ('admin/investigation/investigation/add/', '403 403 403 403 403 403 302 200 200', '-'),
@@ -366,6 +421,13 @@ MATRIX = [
     ('admin/events/actor/<path:object_id>/', '302 302 302 302 302 302 302 302 302', '302 302 302 302 302 302 302 302 302'),
     ('admin/events/event/import-acled/', '403 403 403 200 200 403 302 403 403', '-'),
     ('admin/events/event/process_import/', '405 405 405 405 405 405 302 405 405', '-'),
+    # An import job's page: its investigation's Admins only, under the list it imports into.
+    ('admin/events/event/import-jobs/<int:pk>/', '404 404 404 200 404 404 302 404 404', '404 404 404 404 200 404 302 404 404'),
+    ('admin/events/location/import-jobs/<int:pk>/', '404 404 404 404 404 404 302 404 404', '-'),
+    ('admin/events/actor/import-jobs/<int:pk>/', '404 404 404 404 404 404 302 404 404', '-'),
+    ('admin/investigation/followup/import-jobs/<int:pk>/', '404 404 404 404 404 404 302 404 404', '-'),
+    ('admin/sources/source/import-jobs/<int:pk>/', '404 404 404 404 404 404 302 404 404', '-'),
+    ('admin/sources/interview/import-jobs/<int:pk>/', '404 404 404 404 404 404 302 404 404', '-'),
     ('admin/events/event/import/', '403 403 403 200 200 403 302 403 403', '-'),
     ('admin/events/event/export/', '403 403 403 200 200 403 302 403 403', '-'),
     ('admin/events/event/^([^/]+)/history/([^/]+)/$', '200 200 200 200 200 404 302 200 404', '404 404 404 404 200 200 302 404 404'),
@@ -375,6 +437,7 @@ MATRIX = [
     ('admin/events/event/<path:object_id>/delete/', '403 403 200 200 403 404 302 403 404', '404 404 404 404 200 200 302 404 404'),
     ('admin/events/event/<path:object_id>/change/', '200 200 200 200 200 404 302 200 404', '404 404 404 404 200 200 302 404 404'),
     ('admin/events/event/<path:object_id>/', '302 302 302 302 302 302 302 302 302', '302 302 302 302 302 302 302 302 302'),
+    ('admin/sources/source/similar/', '405 405 405 405 405 405 302 405 405', '-'),
     ('admin/sources/source/<path:object_id>/identity/', '200 403 200 200 403 404 302 403 404', '404 404 404 404 200 200 302 404 404'),
     ('admin/sources/source/<path:object_id>/hand-over/', '403 403 200 200 403 404 302 403 404', '404 404 404 404 200 200 302 404 404'),
     ('admin/sources/source/process_import/', '405 405 405 405 405 405 302 405 405', '-'),
@@ -395,6 +458,7 @@ MATRIX = [
     ('admin/sources/identityaccess/<path:object_id>/change/', '404 404 200 200 404 404 302 404 404', '404 404 404 404 200 200 302 404 404'),
     ('admin/sources/identityaccess/<path:object_id>/', '302 302 302 302 302 302 302 302 302', '302 302 302 302 302 302 302 302 302'),
     ('admin/sources/interview/<path:object_id>/notes/', '200 403 200 200 403 404 302 403 404', '404 404 404 404 200 200 302 404 404'),
+    ('admin/sources/interview/<path:object_id>/notes/earlier/', '200 403 200 200 403 404 302 403 404', '404 404 404 404 200 200 302 404 404'),
     ('admin/sources/interview/<path:object_id>/hand-over/', '403 403 200 200 403 404 302 403 404', '404 404 404 404 200 200 302 404 404'),
     ('admin/sources/interview/process_import/', '405 405 405 405 405 405 302 405 405', '-'),
     ('admin/sources/interview/import/', '403 403 403 200 200 403 302 403 403', '-'),
@@ -432,7 +496,7 @@ MATRIX = [
     ('admin/axes/accessfailurelog/<path:object_id>/delete/', '403 403 403 403 403 403 302 200 200', '403 403 403 403 403 403 302 200 200'),
     ('admin/axes/accessfailurelog/<path:object_id>/change/', '403 403 403 403 403 403 302 200 200', '403 403 403 403 403 403 302 200 200'),
     ('admin/axes/accessfailurelog/<path:object_id>/', '302 302 302 302 302 302 302 302 302', '302 302 302 302 302 302 302 302 302'),
-    ('admin/^(?P<app_label>auth|django_celery_beat|investigation|events|sources|otp_totp|axes)/$', '200 200 200 200 200 200 302 200 404', '200 200 200 200 200 200 302 200 404'),
+    ('admin/^(?P<app_label>auth|django_celery_beat|investigation|events|sources|stories|otp_totp|axes)/$', '200 200 200 200 200 200 302 200 404', '-'),
     ('admin/(?P<url>.*)$', '404 404 404 404 404 404 302 404 404', '404 404 404 404 404 404 302 404 404'),
     ('sources/attachments/<int:pk>/', '200 200 200 200 200 404 302 200 404', '404 404 404 404 200 200 302 404 404'),
     ('map/', '200 200 200 200 200 200 302 200 200', '-'),
@@ -442,6 +506,53 @@ MATRIX = [
     ('map/places/<int:pk>.json', '200 200 200 200 200 404 302 200 404', '404 404 404 404 200 200 302 404 404'),
     ('timeline/', '200 200 200 200 200 200 302 200 200', '-'),
     ('account/two-factor/', '200 200 200 200 200 200 302 200 200', '-'),
+    ('search/', '200 200 200 200 200 200 302 200 200', '-'),
+    ('admin/sources/sharedaccount/^([^/]+)/history/([^/]+)/$', '200 200 200 200 200 404 302 200 404', '404 404 404 404 200 200 302 404 404'),
+    ('admin/sources/sharedaccount/', '200 200 200 200 200 200 302 200 403', '200 200 200 200 200 200 302 200 403'),
+    ('admin/sources/sharedaccount/add/', '200 200 200 200 200 200 302 200 403', '200 200 200 200 200 200 302 200 403'),
+    ('admin/sources/sharedaccount/<path:object_id>/history/', '200 200 200 200 200 404 302 200 404', '404 404 404 404 200 200 302 404 404'),
+    ('admin/sources/sharedaccount/<path:object_id>/delete/', '403 403 200 200 403 404 302 403 404', '404 404 404 404 200 200 302 404 404'),
+    ('admin/sources/sharedaccount/<path:object_id>/change/', '200 200 200 200 200 404 302 200 404', '404 404 404 404 200 200 302 404 404'),
+    ('admin/sources/sharedaccount/<path:object_id>/', '302 302 302 302 302 302 302 302 302', '302 302 302 302 302 302 302 302 302'),
+    ('admin/stories/claim/<path:object_id>/clear/', '302 302 302 302 302 404 302 302 404', '404 404 404 404 302 302 302 404 404'),
+    ('admin/stories/claim/^([^/]+)/history/([^/]+)/$', '200 200 200 200 200 404 302 200 404', '404 404 404 404 200 200 302 404 404'),
+    ('admin/stories/claim/', '200 200 200 200 200 200 302 200 403', '200 200 200 200 200 200 302 200 403'),
+    ('admin/stories/claim/add/', '200 200 200 200 200 200 302 200 403', '200 200 200 200 200 200 302 200 403'),
+    ('admin/stories/claim/<path:object_id>/history/', '200 200 200 200 200 404 302 200 404', '404 404 404 404 200 200 302 404 404'),
+    ('admin/stories/claim/<path:object_id>/delete/', '403 403 200 200 403 404 302 403 404', '404 404 404 404 200 200 302 404 404'),
+    ('admin/stories/claim/<path:object_id>/change/', '200 200 200 200 200 404 302 200 404', '404 404 404 404 200 200 302 404 404'),
+    ('admin/stories/claim/<path:object_id>/', '302 302 302 302 302 302 302 302 302', '302 302 302 302 302 302 302 302 302'),
+    ('admin/stories/evidence/^([^/]+)/history/([^/]+)/$', '200 200 200 200 200 404 302 200 404', '404 404 404 404 200 200 302 404 404'),
+    ('admin/stories/evidence/', '200 200 200 200 200 200 302 200 403', '200 200 200 200 200 200 302 200 403'),
+    ('admin/stories/evidence/add/', '200 200 200 200 200 200 302 200 403', '200 200 200 200 200 200 302 200 403'),
+    ('admin/stories/evidence/<path:object_id>/history/', '200 200 200 200 200 404 302 200 404', '404 404 404 404 200 200 302 404 404'),
+    ('admin/stories/evidence/<path:object_id>/delete/', '200 200 200 200 200 404 302 200 404', '404 404 404 404 200 200 302 404 404'),
+    ('admin/stories/evidence/<path:object_id>/change/', '200 200 200 200 200 404 302 200 404', '404 404 404 404 200 200 302 404 404'),
+    ('admin/stories/evidence/<path:object_id>/', '302 302 302 302 302 302 302 302 302', '302 302 302 302 302 302 302 302 302'),
+    ('admin/stories/document/^([^/]+)/history/([^/]+)/$', '200 200 200 200 200 404 302 200 404', '404 404 404 404 200 200 302 404 404'),
+    ('admin/stories/document/', '200 200 200 200 200 200 302 200 403', '200 200 200 200 200 200 302 200 403'),
+    ('admin/stories/document/add/', '200 200 200 200 200 200 302 200 403', '200 200 200 200 200 200 302 200 403'),
+    ('admin/stories/document/<path:object_id>/history/', '200 200 200 200 200 404 302 200 404', '404 404 404 404 200 200 302 404 404'),
+    ('admin/stories/document/<path:object_id>/delete/', '403 403 200 200 403 404 302 403 404', '404 404 404 404 200 200 302 404 404'),
+    ('admin/stories/document/<path:object_id>/change/', '200 200 200 200 200 404 302 200 404', '404 404 404 404 200 200 302 404 404'),
+    ('admin/stories/document/<path:object_id>/', '302 302 302 302 302 302 302 302 302', '302 302 302 302 302 302 302 302 302'),
+    ('admin/stories/story/^([^/]+)/history/([^/]+)/$', '200 200 200 200 200 404 302 200 404', '404 404 404 404 200 200 302 404 404'),
+    ('admin/stories/story/', '200 200 200 200 200 200 302 200 403', '200 200 200 200 200 200 302 200 403'),
+    ('admin/stories/story/add/', '403 403 200 200 200 200 302 403 403', '403 403 200 200 200 200 302 403 403'),
+    ('admin/stories/story/<path:object_id>/history/', '200 200 200 200 200 404 302 200 404', '404 404 404 404 200 200 302 404 404'),
+    ('admin/stories/story/<path:object_id>/delete/', '403 403 403 403 403 404 302 403 404', '404 404 404 404 403 403 302 404 404'),
+    ('admin/stories/story/<path:object_id>/change/', '200 200 200 200 200 404 302 200 404', '404 404 404 404 200 200 302 404 404'),
+    ('admin/stories/story/<path:object_id>/', '302 302 302 302 302 302 302 302 302', '302 302 302 302 302 302 302 302 302'),
+    ('admin/stories/factcheckexport/^([^/]+)/history/([^/]+)/$', '404 404 404 404 404 404 302 404 404', '404 404 404 404 404 404 302 404 404'),
+    ('admin/stories/factcheckexport/', '403 403 200 200 200 200 302 403 403', '403 403 200 200 200 200 302 403 403'),
+    ('admin/stories/factcheckexport/add/', '403 403 403 403 403 403 302 403 403', '403 403 403 403 403 403 302 403 403'),
+    ('admin/stories/factcheckexport/<path:object_id>/history/', '404 404 200 200 404 404 302 404 404', '404 404 404 404 200 200 302 404 404'),
+    ('admin/stories/factcheckexport/<path:object_id>/delete/', '404 404 403 403 404 404 302 404 404', '404 404 404 404 403 403 302 404 404'),
+    ('admin/stories/factcheckexport/<path:object_id>/change/', '404 404 200 200 404 404 302 404 404', '404 404 404 404 200 200 302 404 404'),
+    ('admin/stories/factcheckexport/<path:object_id>/', '302 302 302 302 302 302 302 302 302', '302 302 302 302 302 302 302 302 302'),
+    ('story/<slug:slug>/', '200 200 200 200 200 404 302 200 404', '404 404 404 404 200 200 302 404 404'),
+    ('story/<slug:slug>/factcheck.csv', '403 403 200 200 403 404 302 403 404', '404 404 404 404 200 200 302 404 404'),
+    ('documents/<int:pk>/', '200 200 200 200 200 404 302 200 404', '404 404 404 404 200 200 302 404 404'),
 ]
 # fmt: on
 
@@ -488,7 +599,8 @@ def test_a_row_of_another_investigation_answers_like_a_row_that_does_not_exist(w
 COMPARTMENTED = {
     "investigation", "location", "actor", "event", "source", "interview", "attachment",
     "followup", "reminder", "membership", "identityaccess", "publicationexport",
-    "leakoverride", "user",
+    "leakoverride", "user", "overrideapproval", "claim", "evidence", "document", "story",
+    "sharedaccount", "factcheckexport", "importjob",
 }  # fmt: skip
 
 
@@ -499,6 +611,10 @@ def row_model(route):
         return None
     if "publication-exports" in route:
         return "publicationexport"
+    if "import-jobs" in route:
+        return "importjob"
+    if "publication-overrides" in route:
+        return "overrideapproval"
     if "<int:object_id>/publication-export/" in route:
         return "investigation"
     if route.startswith("admin/") and not route.endswith("<path:object_id>/"):

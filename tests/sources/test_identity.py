@@ -62,7 +62,9 @@ def test_a_reveal_without_a_reason_shows_nothing_and_logs_nothing(client, cast, 
 
 def test_the_reveal_page_shows_no_identity_before_the_reason_is_given(client, cast, source):
     log_in(client, cast["reporter"])
-    page = client.get(identity_url(source)).content.decode()
+    response = client.get(identity_url(source))
+    assert response.status_code == 200
+    page = response.content.decode()
     assert "Canary Hassan" not in page
     assert 'name="reason"' in page
 
@@ -79,6 +81,7 @@ def test_an_old_login_must_give_the_password_again(client, cast, source):
     log_in(client, cast["reporter"], minutes_ago=16)
     assert 'name="password"' in client.get(identity_url(source)).content.decode()
     refused = reveal(client, source, password="wrong password")
+    assert refused.status_code == 200
     assert "Canary Hassan" not in refused.content.decode()
     assert "That is not your password" in refused.content.decode()
     accepted = reveal(client, source, password="correct horse battery staple")
@@ -88,7 +91,10 @@ def test_an_old_login_must_give_the_password_again(client, cast, source):
 
 def test_a_fresh_login_is_not_asked_for_the_password(client, cast, source):
     log_in(client, cast["reporter"], minutes_ago=14)
-    assert 'name="password"' not in client.get(identity_url(source)).content.decode()
+    response = client.get(identity_url(source))
+    assert response.status_code == 200
+    assert 'name="reason"' in response.content.decode()
+    assert 'name="password"' not in response.content.decode()
 
 
 def test_changing_an_identity_is_logged_and_sends_the_source_back_to_review(client, cast, source):
@@ -122,7 +128,10 @@ def test_editors_read_the_access_log_on_the_source_page(client, cast, source):
 def test_reporters_do_not_read_the_access_log(client, cast, source):
     identity_reveal(source=source, user=cast["reporter"], reason=REASON)
     log_in(client, cast["reporter"])
-    page = client.get(f"/admin/sources/source/{source.pk}/change/").content.decode()
+    response = client.get(f"/admin/sources/source/{source.pk}/change/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert source.codename in page
     assert "Identity access log" not in page
     assert client.get("/admin/sources/identityaccess/").status_code == 403
 
@@ -133,8 +142,9 @@ def test_nobody_can_add_change_or_delete_access_log_rows_in_the_app(client, cast
     log_in(client, cast["admin"])
     assert client.get("/admin/sources/identityaccess/").status_code == 200
     assert client.get("/admin/sources/identityaccess/add/").status_code == 403
-    client.post(f"/admin/sources/identityaccess/{access.pk}/change/", {"reason": "rewritten"})
-    client.post(f"/admin/sources/identityaccess/{access.pk}/delete/", {"post": "yes"})
+    url = f"/admin/sources/identityaccess/{access.pk}"
+    assert client.post(f"{url}/change/", {"reason": "rewritten"}).status_code == 403
+    assert client.post(f"{url}/delete/", {"post": "yes"}).status_code == 403
     access.refresh_from_db()
     assert access.reason == REASON
 
@@ -142,8 +152,12 @@ def test_nobody_can_add_change_or_delete_access_log_rows_in_the_app(client, cast
 def test_the_access_log_list_is_compartmented(client, cast, source, other_investigation):
     theirs = make_source(other_investigation, cast["outsider"])
     identity_reveal(source=theirs, user=cast["outsider"], reason=REASON)
+    identity_reveal(source=source, user=cast["reporter"], reason=REASON)
     log_in(client, cast["editor"])
-    page = client.get("/admin/sources/identityaccess/").content.decode()
+    response = client.get("/admin/sources/identityaccess/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert source.codename in page
     assert theirs.codename not in page
 
 
@@ -179,7 +193,9 @@ def test_the_burst_alert_names_no_identity(cast, investigation, django_capture_o
                 investigation, cast["reporter"], real_name=f"Burst Canary {number}"
             )
             identity_reveal(source=source, user=cast["reporter"], reason=REASON)
-    assert "Burst Canary" not in mail.outbox[0].body + mail.outbox[0].subject
+    [message] = mail.outbox
+    assert source.codename in message.body  # positive control: the alert names the sources
+    assert "Burst Canary" not in message.body + message.subject
 
 
 def test_a_wrong_key_fails_closed_with_a_clear_page_and_no_log(client, cast, source, settings):

@@ -19,6 +19,7 @@ def test_generated_codenames_do_not_repeat(cast, investigation):
 def test_a_source_never_prints_its_real_name(cast, investigation):
     source = make_source(investigation, cast["reporter"], real_name="Printed Canary")
     interview = make_interview(investigation, cast["reporter"], sources=[source])
+    assert str(source) == source.codename and source.codename in str(interview)
     assert "Printed Canary" not in str(source)
     assert "Printed Canary" not in str(interview)
 
@@ -26,6 +27,8 @@ def test_a_source_never_prints_its_real_name(cast, investigation):
 def test_history_keeps_no_copy_of_identity_fields(cast, investigation):
     source = make_source(investigation, cast["reporter"], real_name="History Canary")
     historical_fields = {field.name for field in source.history.model._meta.fields}
+    assert {"codename", "description"} <= historical_fields  # the rest of the row is kept
+    assert "real_name" in Source.IDENTITY_FIELDS
     assert not historical_fields & set(Source.IDENTITY_FIELDS)
 
 

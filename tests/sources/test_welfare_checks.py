@@ -94,10 +94,14 @@ def test_a_source_never_contacted_counts_its_silence_from_when_it_was_logged(cas
     assert "no contact recorded yet" in check.title
 
 
-def test_sources_of_archived_investigations_get_no_welfare_checks(cast, investigation):
+def test_sources_of_archived_investigations_get_no_welfare_checks(
+    cast, investigation, other_investigation
+):
     silent_source(investigation, cast["reporter"], days=100)
+    theirs = silent_source(other_investigation, cast["outsider"], days=100)
     Investigation.objects.filter(pk=investigation.pk).update(status=Investigation.Status.ARCHIVED)
-    assert welfare_checks_schedule() == []
+    # Positive control: the same silence in an investigation still open gets its check.
+    assert [check.source for check in welfare_checks_schedule()] == [theirs]
 
 
 def test_the_database_refuses_a_second_open_welfare_check(cast, investigation):
