@@ -433,10 +433,13 @@ class Bucket:
 
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory):
-    """moto's S3 server (moto[server], in requirements.txt) on a free loopback port for the
+    """moto's S3 server (moto[s3] and Flask, in requirements.txt) on a free loopback port for the
     whole run: the bucket API of production, on this machine."""
     moto_server = Path(sys.executable).with_name("moto_server")
-    require(moto_server.exists(), f"needs moto's server at {moto_server}: pip install moto[server]")
+    require(
+        moto_server.exists(),
+        f"needs moto's server at {moto_server}: pip install -r requirements.txt",
+    )
     port = free_port()
     log_path = tmp_path_factory.mktemp("s3") / "moto.log"
     with log_path.open("wb") as log:
