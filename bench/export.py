@@ -296,6 +296,7 @@ def bench_event(investigation, places, n, now):
         "status": Event.Status.REPORTED,
         "highlighted": False,
         "publishable": True,
+        "origin": Event.Origin.ACLED,
         "external_id": f"IRQ{n}",
         **dict.fromkeys(("original_type", "original_sub_type", "acled_source", "tags"), ""),
         "created_at": now,
