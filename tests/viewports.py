@@ -71,8 +71,14 @@ def screenshot_of_a_problem(request, page, size):
 
 
 def sideways_overflow(page):
-    """How many pixels the page is wider than the window (0: no sideways scrolling)."""
-    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    """How many pixels the page is wider than the window (0: no sideways scrolling), once the
+    page has loaded and laid itself out: measured mid-load, a phone's window is still the
+    980 px a page without its viewport tag gets."""
+    page.wait_for_load_state("load")
+    return page.evaluate(
+        """() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(
+            () => done(document.documentElement.scrollWidth - window.innerWidth))))"""
+    )
 
 
 def box(page, selector):
