@@ -43,26 +43,36 @@ CHART_WIDTH, CHART_HEIGHT = 760, 240
 CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_BOTTOM = 36, 8, 10, 40
 
 
+# Beyond ten years a bar a month would be a pixel wide: the chart has a bar a year instead.
+MONTHS_MAX = 120
+LABELS_MAX = 24  # labels on the time axis, at most: each must stay readable
+
+
 def month_chart(rows):
-    """Stacked bars of events per month and kind, laid out for an SVG; None without rows.
-    `rows` are (month, kind, count) as EventQuerySet.monthly_counts() gives them."""
+    """Stacked bars of events per month (per year over MONTHS_MAX months) and kind, laid out
+    for an SVG; None without rows. `rows` are (month, kind, count) as
+    EventQuerySet.monthly_counts() gives them."""
     if not rows:
         return None
     counts = defaultdict(Counter)
     for month, kind, count in rows:
         counts[month][kind] += count
-    months = months_between(min(counts), max(counts))
+    periods = months_between(min(counts), max(counts))
+    by_year = len(periods) > MONTHS_MAX
+    if by_year:
+        counts = years_fold(counts)
+        periods = [
+            datetime.date(year, 1, 1) for year in range(periods[0].year, periods[-1].year + 1)
+        ]
     most = max(sum(kinds.values()) for kinds in counts.values())
-    step = (CHART_WIDTH - CHART_LEFT - CHART_RIGHT) / len(months)
+    step = (CHART_WIDTH - CHART_LEFT - CHART_RIGHT) / len(periods)
     scale = (CHART_HEIGHT - CHART_TOP - CHART_BOTTOM) / most
     baseline = CHART_HEIGHT - CHART_BOTTOM
-    bars, labels = [], []
-    for index, month in enumerate(months):
+    name = period_name(by_year)
+    bars = []
+    for index, period in enumerate(periods):
         x = CHART_LEFT + index * step
-        bars += month_bars(month, counts[month], x, step, baseline, scale)
-        if index == 0 or month.month in (1, 4, 7, 10):
-            year = f"{month:%Y}" if index == 0 or month.month == 1 else ""
-            labels.append({"x": round(x + step / 2, 1), "month": f"{month:%b}", "year": year})
+        bars += month_bars(name(period), counts[period], x, step, baseline, scale)
     ticks = [
         {"value": value, "y": round(baseline - value * scale, 1)}
         for value in range(0, most + 1, tick_step(most))
@@ -70,23 +80,67 @@ def month_chart(rows):
     present = {kind for kinds in counts.values() for kind in kinds}
     legend = [kind for kind in KINDS if kind["value"] in present]
     return {
+        "per": "year" if by_year else "month",
         "width": CHART_WIDTH,
         "height": CHART_HEIGHT,
         "left": CHART_LEFT,
         "right": CHART_WIDTH - CHART_RIGHT,
         "baseline": baseline,
         "bars": bars,
-        "labels": labels,
+        "labels": axis_labels(periods, step, by_year),
         "ticks": ticks,
         "legend": legend,
         "table": [
-            {"label": f"{month:%b %Y}", "counts": [counts[month][k["value"]] for k in legend]}
-            for month in months
+            {"label": name(period), "counts": [counts[period][k["value"]] for k in legend]}
+            for period in periods
         ],
     }
 
 
-def month_bars(month, kinds, x, step, baseline, scale):
+def years_fold(counts):
+    """Counts by month (first days) folded into counts by year (1 January)."""
+    years = defaultdict(Counter)
+    for month, kinds in counts.items():
+        years[month.replace(month=1)].update(kinds)
+    return years
+
+
+def period_name(by_year):
+    return (lambda day: f"{day:%Y}") if by_year else (lambda day: f"{day:%b %Y}")
+
+
+def axis_labels(periods, step, by_year):
+    """Labels under the bars: every period while they fit, else every Nth (a quarter, half a
+    year, a year, ...), so that at most about LABELS_MAX are written. The year is written
+    under the first label and under each January."""
+    every = label_step(len(periods))
+    labels = []
+    for index, period in enumerate(periods):
+        number = period.year if by_year else period.year * 12 + period.month - 1
+        if number % every and index:
+            continue
+        x = round(CHART_LEFT + index * step + step / 2, 1)
+        if by_year:
+            labels.append({"x": x, "month": "", "year": f"{period:%Y}"})
+            continue
+        year = f"{period:%Y}" if index == 0 or period.month == 1 else ""
+        month = "" if every >= 12 else f"{period:%b}"
+        labels.append({"x": x, "month": month, "year": year})
+    return labels
+
+
+def label_step(count):
+    """Label every 1, 3, 6, 12, 24, 60 ... periods: the first that writes at most LABELS_MAX
+    labels (a quarter for the 20 months of the demo, as the chart always did)."""
+    if count <= 12:
+        return 1
+    for every in (3, 6, 12, 24, 60, 120, 600, 1200):
+        if count / every <= LABELS_MAX:
+            return every
+    return count
+
+
+def month_bars(label, kinds, x, step, baseline, scale):
     bars, top = [], baseline
     for kind in KINDS:
         count = kinds[kind["value"]]
@@ -101,7 +155,7 @@ def month_bars(month, kinds, x, step, baseline, scale):
                 "height": round(count * scale, 1),
                 "kind": kind["value"],
                 "colour": kind["colour"],
-                "title": f"{month:%b %Y}: {count} × {kind['label']}",
+                "title": f"{label}: {count} × {kind['label']}",
             }
         )
     return bars

@@ -1,12 +1,19 @@
-"""The filters of the map, its GeoJSON and the timeline, read from a query string."""
+"""The filters of the map, its GeoJSON and the timeline, and the map's viewport, read from a
+query string."""
+
+import math
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from events.dates import parse_date_filter
 from events.models import Event
+from events.viewport import WORLD, ZOOM_MAX, Viewport
 
 BIGGEST_ID = 2**63 - 1  # a bigint: a larger number would make the database raise, not filter
+
+
+NUMBER_ERRORS = ("invalid", "min_value", "max_value")  # one message for any bad number
 
 
 class MonthOrDayField(forms.CharField):
@@ -95,6 +102,50 @@ class TimelineFilterForm(EventFilterForm):
         error_messages={"invalid_choice": "district must be the district of one of your places"},
     )
 
+    year = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=9999,
+        error_messages=dict.fromkeys(NUMBER_ERRORS, "year must be a year such as 2019"),
+    )
+
     def __init__(self, *args, districts=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["district"].choices = [("", "All my places"), *((d, d) for d in districts)]
+
+
+class MapFilterForm(EventFilterForm):
+    """The filters and the map's viewport: bbox (west,south,east,north in degrees) and zoom
+    (0 to 20). Either may be left out: no bbox is the whole world, no zoom is zoom 0."""
+
+    bbox = forms.CharField(required=False, max_length=200)
+    zoom = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=ZOOM_MAX,
+        error_messages=dict.fromkeys(
+            NUMBER_ERRORS, f"zoom must be a whole number from 0 to {ZOOM_MAX}"
+        ),
+    )
+
+    def clean_bbox(self):
+        text = self.cleaned_data["bbox"]
+        if not text:
+            return WORLD
+        try:
+            box = tuple(float(part) for part in text.split(","))
+        except ValueError:
+            raise ValidationError(BBOX_FORMAT, code="invalid") from None
+        if len(box) != 4 or not all(math.isfinite(value) for value in box):
+            raise ValidationError(BBOX_FORMAT, code="invalid")
+        west, south, east, north = box
+        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+            raise ValidationError(BBOX_ORDER, code="invalid")
+        return box
+
+    def viewport(self):
+        return Viewport(*self.cleaned_data["bbox"], zoom=self.cleaned_data["zoom"] or 0)
+
+
+BBOX_FORMAT = "bbox must be four numbers: west,south,east,north (degrees)"
+BBOX_ORDER = "bbox must have west < east within -180 to 180 and south < north within -90 to 90"

@@ -9,8 +9,8 @@ from concurrency.fields import AutoIncVersionField
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models, transaction
-from django.db.models import Count, F, Max, Min, Q
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Avg, Count, F, Func, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Cast, Coalesce, Floor, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -66,6 +66,50 @@ def month_end(date):
 
 
 class LocationQuerySet(ScopedQuerySet):
+    def in_box(self, box):
+        """Places in `box` (west, south, east and north, in degrees, edges included)."""
+        return self.filter(
+            latitude__gte=box.south,
+            latitude__lte=box.north,
+            longitude__gte=box.west,
+            longitude__lte=box.east,
+        )
+
+    def grid_cells(self, degrees, *, events):
+        """The `events` at these places counted per cell of a grid of `degrees`-wide
+        squares, in one GROUP BY query: each cell's row, column, count, focus events, and
+        the mean point and extent of its places (of all of them: the filters may leave some
+        without events). Cells without events are left out.
+
+        The events are counted place by place (a subquery per place, read from the
+        event_map_idx index alone), not joined and grouped: the work follows the number of
+        places in view rather than the number of events, a million of which PostgreSQL
+        would otherwise read from the table (see bench/map.py)."""
+        here = events.filter(location=OuterRef("pk")).order_by()
+        # COUNT(location_id), not COUNT(id): the index holds the one, the table the other.
+        count = Subquery(here.annotate(n=Func("location", function="COUNT")).values("n"))
+        focus = Subquery(
+            here.highlighted().annotate(n=Func("location", function="COUNT")).values("n")
+        )
+        cells = (
+            self.order_by()
+            .annotate(row=Floor(F("latitude") / degrees), column=Floor(F("longitude") / degrees))
+            .values("row", "column")
+            .annotate(
+                # Cast: PostgreSQL sums counts as numeric, which would come back as Decimal.
+                count=Cast(Sum(count), models.BigIntegerField()),
+                focus=Cast(Sum(focus), models.BigIntegerField()),
+                mean_latitude=Avg("latitude"),
+                mean_longitude=Avg("longitude"),
+                south=Min("latitude"),
+                north=Max("latitude"),
+                west=Min("longitude"),
+                east=Max("longitude"),
+            )
+        )
+        # Empty cells are dropped here: a HAVING would count every place's events again.
+        return [cell for cell in cells.order_by("row", "column") if cell["count"]]
+
     def districts(self):
         """The districts (admin2) of these places, each once, in alphabetical order."""
         places = self.exclude(admin2="").order_by("admin2")
@@ -266,6 +310,28 @@ def point_geometry(longitude, latitude):
     return {"type": "Point", "coordinates": point}
 
 
+def point_features(rows):
+    """GEOJSON_COLUMNS rows as the map's point Features (see EventQuerySet.points)."""
+    features = []
+    # Events share dates and places: format each date and build each point once.
+    labels, geometries = {}, {}
+    for pk, kind, date, precision, end, highlighted, geo_precision, longitude, latitude in rows:
+        when = labels.get((date, precision, end))
+        if when is None:
+            when = labels[date, precision, end] = format_precise_period(date, precision, end)
+        geometry = geometries.get((longitude, latitude))
+        if geometry is None:
+            geometry = geometries[longitude, latitude] = point_geometry(longitude, latitude)
+        properties = {"kind": kind, "when": when}
+        if geo_precision != GeoPrecision.EXACT:
+            properties["geo_precision"] = geo_precision
+        if highlighted:
+            properties["highlighted"] = True
+        feature = {"type": "Feature", "id": pk, "geometry": geometry, "properties": properties}
+        features.append(feature)
+    return features
+
+
 EDITORIAL_BATCH = 500  # events updated per statement (SQLite takes at most 999 parameters)
 
 
@@ -316,6 +382,16 @@ class EventQuerySet(ScopedQuerySet):
             overlaps |= condition
         return self.alias(last_day=Coalesce("end_date", "date")).filter(overlaps)
 
+    def dated_within(self, first=None, last=None):
+        """Events whose (first) date is from `first` to `last`, both included; None is open.
+        Unlike between(), each event is within one year only: the timeline's pages."""
+        events = self
+        if first:
+            events = events.filter(date__gte=first)
+        if last:
+            events = events.filter(date__lte=last)
+        return events
+
     def in_district(self, district):
         return self.filter(location__admin2=district) if district else self
 
@@ -331,39 +407,40 @@ class EventQuerySet(ScopedQuerySet):
         rows = months.values("month", "kind").annotate(count=Count("pk")).order_by("month")
         return [(row["month"], row["kind"], row["count"]) for row in rows]
 
-    def geojson(self):
-        """These events as a GeoJSON FeatureCollection for the map, encoded (UTF-8 bytes).
+    def in_box(self, box):
+        """Events whose place lies in `box` (west, south, east and north, in degrees, both
+        edges included): the map's viewport. Events without a place are in no box."""
+        return self.filter(
+            location__latitude__gte=box.south,
+            location__latitude__lte=box.north,
+            location__longitude__gte=box.west,
+            location__longitude__lte=box.east,
+        )
 
-        One query whatever the number of events, and only what the map draws: each Feature's
-        "id", its point, and the properties kind and when (the date as precisely as it is
-        known), plus geo_precision when it is not 1 (exact) and highlighted when it is true.
-        Events without a place are not features; the collection counts them in "unplaced"
-        (a foreign member).
-        """
-        features = []
-        unplaced = 0
-        # Events share dates and places: format each date and build each point once.
-        labels, geometries = {}, {}
-        rows = self.order_by().values_list(*GEOJSON_COLUMNS)
-        for pk, kind, date, precision, end, highlighted, geo_precision, longitude, latitude in rows:
-            if latitude is None:
-                unplaced += 1
-                continue
-            when = labels.get((date, precision, end))
-            if when is None:
-                when = labels[date, precision, end] = format_precise_period(date, precision, end)
-            geometry = geometries.get((longitude, latitude))
-            if geometry is None:
-                geometry = geometries[longitude, latitude] = point_geometry(longitude, latitude)
-            properties = {"kind": kind, "when": when}
-            if geo_precision != GeoPrecision.EXACT:
-                properties["geo_precision"] = geo_precision
-            if highlighted:
-                properties["highlighted"] = True
-            features.append(
-                {"type": "Feature", "id": pk, "geometry": geometry, "properties": properties}
-            )
-        collection = {"type": "FeatureCollection", "features": features, "unplaced": unplaced}
+    def unplaced_count(self):
+        return self.filter(location__isnull=True).count()
+
+    def points(self, limit=None):
+        """At most `limit` of these events that have a place as GeoJSON Features for the map,
+        in one query: each Feature's "id", its point, and the properties kind and when (the
+        date as precisely as it is known), plus geo_precision when it is not 1 (exact) and
+        highlighted when it is true. Which events make the limit is unspecified: a caller
+        that gets `limit` of them knows there may be more."""
+        rows = self.filter(location__isnull=False).order_by().values_list(*GEOJSON_COLUMNS)
+        return point_features(rows if limit is None else rows[:limit])
+
+    def geojson(self):
+        """These events as a GeoJSON FeatureCollection for the map, encoded (UTF-8 bytes):
+        every placed event as .points() gives it, in one query whatever their number. Events
+        without a place are not features; the collection counts them in "unplaced" (a
+        foreign member)."""
+        rows = list(self.order_by().values_list(*GEOJSON_COLUMNS))
+        placed = [row for row in rows if row[-1] is not None]
+        collection = {
+            "type": "FeatureCollection",
+            "features": point_features(placed),
+            "unplaced": len(rows) - len(placed),
+        }
         return json.dumps(collection, separators=(",", ":"), ensure_ascii=False).encode()
 
     def marked_publishable(self):
@@ -509,6 +586,19 @@ class Event(models.Model):
             # The admin list's first page in its order (the admin adds -pk) and its date
             # hierarchy's first and last dates, at any size.
             models.Index(fields=["-date", "title", "-id"], name="event_list_idx"),
+            # The map's clusters count each place's events from this index alone (PostgreSQL
+            # index-only scans), the filters' columns included; the timeline's chart too.
+            models.Index(
+                fields=["investigation", "location"],
+                include=["highlighted", "kind", "status", "date", "end_date", "date_precision"],
+                name="event_map_idx",
+            ),
+            # The map's focus events in view, drawn on top of the clusters.
+            models.Index(
+                fields=["investigation", "location"],
+                condition=Q(highlighted=True),
+                name="event_focus_idx",
+            ),
         ]
 
     def __str__(self):

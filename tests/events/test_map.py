@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
+from events import viewport
 from events.models import Event
 from investigation.models import Membership
 from tests.events.conftest import DEMO_PASSWORD, save_artifact
@@ -198,3 +199,50 @@ def test_a_popup_of_an_event_no_longer_mine_says_it_could_not_be_loaded(
     popup = page.locator(".leaflet-popup")
     expect(popup).to_contain_text("The event could not be loaded (Not Found).")
     expect(popup.get_by_role("link")).to_have_count(0)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", ["laptop", "phone"])
+def test_zooming_in_on_a_cluster_turns_it_into_events_and_the_address_keeps_the_view(
+    page, log_in, sized, demo, demo_reporter, monkeypatch, size
+):
+    # Clusters from eleven events in view on, so that the demo's 46 events cluster far out.
+    monkeypatch.setattr(viewport, "POINTS_MAX", 10)
+    map_page = sized(log_in(demo_reporter, DEMO_PASSWORD), size)
+    map_page.goto("/map/")
+    form = map_page.locator("#map-filters")
+    expect(form).to_have_attribute("data-view", "clusters")
+    expect(form).to_have_attribute("data-state", "ready")
+    expect(map_page.locator("#map-status")).to_contain_text("grouped by area")
+    clusters = map_page.locator(".fb-cluster")
+    expect(clusters.first).to_be_visible()
+    assert sum(int(text.replace(",", "")) for text in clusters.all_inner_texts()) == int(
+        form.get_attribute("data-count")
+    )
+    expect(map_page).to_have_url(re.compile(r"#\d+/\d+\.\d+/\d+\.\d+$"))
+
+    for _ in range(6):  # each click zooms in two levels on the cluster
+        if form.get_attribute("data-view") == "points":
+            break
+        with map_page.expect_response(lambda response: "bbox=" in response.url):
+            map_page.locator(".fb-cluster").first.click()
+        expect(form).to_have_attribute("data-state", "ready")
+    expect(form).to_have_attribute("data-view", "points")
+    expect(map_page.locator(".fb-cluster")).to_have_count(0)
+    expect(map_page.locator(".fb-marker, .marker-cluster").first).to_be_visible()
+    assert 0 < int(form.get_attribute("data-count")) <= 10
+    save_artifact(map_page, f"map-demo-zoomed-in-{size}.png")
+
+    # Reloading the address shows the same view, events and all.
+    view = map_page.url.split("#", 1)[1]
+    map_page.reload()
+    expect(form).to_have_attribute("data-view", "points")
+    expect(form).to_have_attribute("data-state", "ready")
+    assert map_page.url.split("#", 1)[1] == view
+
+    # Zooming back out, the events gather into clusters again.
+    zoom = int(view.split("/")[0])
+    map_page.goto(f"/map/#{zoom - 6}/{view.split('/', 1)[1]}")
+    map_page.reload()
+    expect(form).to_have_attribute("data-view", "clusters")
+    expect(map_page.locator(".fb-cluster").first).to_be_visible()

@@ -1,9 +1,12 @@
 """/timeline/: events by month, dated only as precisely as known, and a chart per district."""
 
 import datetime
+import gzip
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from playwright.sync_api import expect
 
 from tests.events.conftest import DEMO_PASSWORD, save_artifact
@@ -133,7 +136,8 @@ def test_the_chart_counts_a_districts_events_by_month_and_kind(client, cast, inv
 
 
 def test_in_the_demo_hawija_shows_raids_falling_as_isis_attacks_rise(client, demo_reporter):
-    chart = timeline(client, demo_reporter, {"district": "Hawija"}).context["chart"]
+    whole = {"district": "Hawija", "from": "Nov 2018", "to": "Jun 2020"}
+    chart = timeline(client, demo_reporter, whole).context["chart"]
     kinds = [kind["value"] for kind in chart["legend"]]
     by_month = {
         row["label"]: dict(zip(kinds, row["counts"], strict=True)) for row in chart["table"]
@@ -151,7 +155,7 @@ def test_in_the_demo_hawija_shows_raids_falling_as_isis_attacks_rise(client, dem
 @pytest.mark.browser
 def test_the_timeline_chart_renders_in_the_browser(page, log_in, demo, demo_reporter):
     log_in(demo_reporter, DEMO_PASSWORD)
-    page.goto("/timeline/")
+    page.goto("/timeline/?from=2018-11&to=2020-06")  # the whole investigation on one page
     page.get_by_label("Chart for district").select_option("Hawija")
     page.get_by_role("button", name="Show").click()
     expect(page).to_have_url(re.compile(r"district=Hawija"))
@@ -162,6 +166,105 @@ def test_the_timeline_chart_renders_in_the_browser(page, log_in, demo, demo_repo
     expect(chart.locator('rect[data-kind="raid"]').first).to_be_visible()
     expect(chart.locator('rect[data-kind="attack"]').first).to_be_visible()
     expect(page.locator(".fb-chart-legend")).to_contain_text("Raid")
-    expect(page.get_by_role("heading", name="Nov 2018")).to_be_visible()
     expect(page.locator(".fb-timeline-event")).to_have_count(demo.events.count())
+
+    # Without a range, a year a page: the last year with events first, the others a link away.
+    page.goto("/timeline/?district=Hawija")
+    expect(page.locator(".fb-timeline-event")).to_have_count(
+        demo.events.filter(date__year=2020).count()
+    )
+    years = page.get_by_role("navigation", name="Events of the year")
+    expect(years.get_by_role("link", name="2020")).to_have_attribute("aria-current", "page")
+    years.get_by_role("link", name="2018").click()
+    expect(page).to_have_url(re.compile(r"year=2018"))
+    expect(page.get_by_role("heading", name="Nov 2018")).to_be_visible()
+    expect(page.locator(".fb-timeline-event")).to_have_count(
+        demo.events.filter(date__year=2018).count()
+    )
+    expect(chart.locator('rect[data-kind="raid"]').first).to_be_visible()
     save_artifact(page, "timeline-demo-hawija.png")
+
+
+def test_the_events_are_listed_a_year_a_page_the_last_year_first(client, cast, investigation):
+    for year in (2018, 2019, 2020):
+        make_event(investigation, title=f"Raid of {year}", date=D(year, 3, 1), date_precision="day")
+    reporter = cast["reporter"]
+    listed = headings_and_items(timeline(client, reporter))
+    assert [text for tag, text in listed if tag == "li"][0].startswith("1 Mar 2020 Raid of 2020")
+    assert len([tag for tag, _ in listed if tag == "li"]) == 1
+    page = timeline(client, reporter).content.decode()
+    assert 'href="?year=2018"' in page and 'aria-current="page" href="?year=2020"' in page
+    old = headings_and_items(timeline(client, reporter, {"year": "2018"}))
+    assert [text.split(" ·")[0] for tag, text in old if tag == "li"] == ["1 Mar 2018 Raid of 2018"]
+    # A range asked for is one page, whatever its years.
+    ranged = headings_and_items(timeline(client, reporter, {"from": "2018", "to": "2019"}))
+    assert [text.split(" ·")[0] for tag, text in ranged if tag == "li"] == [
+        "1 Mar 2018 Raid of 2018",
+        "1 Mar 2019 Raid of 2019",
+    ]
+
+
+def test_the_chart_counts_the_months_of_the_page_in_the_database(client, cast, investigation):
+    for month in (1, 1, 5):
+        make_event(investigation, kind="raid", date=D(2019, month, 10), date_precision="day")
+    make_event(investigation, kind="attack", date=D(2019, 3, 1), date_precision="year")
+    make_event(investigation, kind="attack", date=D(2020, 2, 1), date_precision="day")
+    response = timeline(client, cast["reporter"], {"year": "2019"})
+    chart = response.context["chart"]
+    assert chart["table"] == [
+        {"label": "Jan 2019", "counts": [2]},
+        {"label": "Feb 2019", "counts": [0]},
+        {"label": "Mar 2019", "counts": [0]},
+        {"label": "Apr 2019", "counts": [0]},
+        {"label": "May 2019", "counts": [1]},
+    ]
+    assert response.context["year_only"] == 1
+    assert [tag for tag, _ in headings_and_items(response)].count("li") == 4
+    # The whole range, when it is asked for, charts every month of it.
+    ranged = timeline(client, cast["reporter"], {"from": "2019-01", "to": "2020-12"})
+    table = ranged.context["chart"]["table"]
+    assert (len(table), table[-1]) == (14, {"label": "Feb 2020", "counts": [0, 1]})
+    assert sum(sum(row["counts"]) for row in table) == 4  # the year-only attack is not charted
+
+
+def test_a_long_range_is_charted_by_year_with_readable_labels(client, cast, investigation):
+    for year in range(2000, 2021):
+        make_event(investigation, date=D(year, 6, 1), date_precision="day")
+    chart = timeline(client, cast["reporter"], {"from": "2000", "to": "2020"}).context["chart"]
+    assert chart["per"] == "year"
+    assert [row["label"] for row in chart["table"]][:2] == ["2000", "2001"]
+    assert 5 <= len(chart["labels"]) <= 24
+    assert all(label["year"] for label in chart["labels"])
+
+
+def test_the_timeline_takes_the_same_queries_for_a_few_events_as_for_many(
+    client, cast, investigation
+):
+    client.force_login(cast["reporter"])
+    client.get("/timeline/")  # the session's first request writes more than the others
+    counts = []
+    for number in (3, 60):
+        for day in range(number):
+            make_event(investigation, date=D(2019, 1, 1) + datetime.timedelta(days=day * 5))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/timeline/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_the_timeline_is_gzipped_for_browsers_that_accept_it(client, cast, investigation):
+    make_event(investigation, title="Joint night raid")
+    client.force_login(cast["reporter"])
+    plain = client.get("/timeline/")
+    packed = client.get("/timeline/", headers={"accept-encoding": "gzip"})
+    assert (plain.status_code, packed.status_code) == (200, 200)
+    assert packed["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain
+    assert "Joint night raid" in gzip.decompress(packed.content).decode()
+
+
+def test_the_chosen_actor_stays_chosen_in_the_filters(client, cast, investigation):
+    badr = make_actor(investigation, name="Badr Organization")
+    make_actor(investigation, name="Iraqi Army")
+    page = timeline(client, cast["reporter"], {"actor": badr.pk}).content.decode()
+    assert f'<option value="{badr.pk}" selected>Badr Organization</option>' in page
+    assert "Iraqi Army</option>" in page and "selected>Iraqi Army" not in page

@@ -1,15 +1,19 @@
 /* The map of events (/map/). django-leaflet's {% leaflet_map %} creates the map with the tiles
    of LEAFLET_CONFIG and calls fieldbookEventMap with it. The events come from
-   /map/events.geojson with the filters of the form beside the map; the markers are drawn
-   by the page itself, so they show even when no tile server answers. The GeoJSON carries only
-   what the markers need (an investigation may have 50,000 events): a popup asks for its
-   event's title, status, place and link when it first opens. */
+   /map/events.geojson with the filters of the form beside the map and the map's viewport
+   (bbox and zoom): far out the server answers clusters (a count per grid cell), close in
+   the events themselves, so an investigation of a million events stays a small download.
+   The markers are drawn by the page itself, so they show even when no tile server answers.
+   A popup asks for its event's title, status, place and link when it first opens. The
+   address keeps the filters (?kind=...) and the view (#zoom/latitude/longitude). */
 (function () {
   "use strict";
 
   var maps = window.FieldbookMaps;
   var FIT_MAX_ZOOM = 10;
   var SLIDER_DELAY_MS = 200; // wait for the slider to rest before asking the server
+  var MOVE_DELAY_MS = 150; // and for the map to rest after a pan or a zoom
+  var PADDING = 0.25; // ask for a quarter more on each side: small pans need no new request
 
   window.fieldbookEventMap = function (map) {
     var form = document.getElementById("map-filters");
@@ -25,20 +29,63 @@
     var ungrouped = L.layerGroup();
     var focus = L.layerGroup().addTo(map);
     var halos = L.layerGroup();
+    var cells = L.layerGroup().addTo(map); // the server's clusters, far out
     var ordinary = [];
     var request = null;
     var timer = null;
+    var fitted = viewFromHash();
+
+    var covered = null; // {query, bounds} of the last answer that held every event in it
+    var moveTimer = null;
+
+    // The view in the address: #zoom/latitude/longitude. false when there is none.
+    function viewFromHash() {
+      var parts = location.hash.slice(1).split("/").map(Number);
+      if (parts.length !== 3 || parts.some(isNaN)) return false;
+      map.setView([parts[1], parts[2]], parts[0]);
+      return true;
+    }
+
+    function viewHash() {
+      var centre = map.getCenter();
+      return "#" + map.getZoom() + "/" + centre.lat.toFixed(4) + "/" + centre.lng.toFixed(4);
+    }
+
+    function remember(query) {
+      var search = query === "" ? location.pathname : "?" + query;
+      history.replaceState(null, "", search + (fitted ? viewHash() : ""));
+    }
+
+    // The viewport as the server takes it: west,south,east,north within the world's edges.
+    function bbox(bounds) {
+      var clamp = function (value, limit) { return Math.max(-limit, Math.min(limit, value)); };
+      return [clamp(bounds.getWest(), 180), clamp(bounds.getSouth(), 90),
+        clamp(bounds.getEast(), 180), clamp(bounds.getNorth(), 90)].map(function (value) {
+        return value.toFixed(5);
+      }).join(",");
+    }
 
     function load() {
       slider.sync();
       var query = filterQuery(form, kinds);
-      history.replaceState(null, "", query === "" ? location.pathname : "?" + query);
+      remember(query === null ? "" : query);
       if (request) request.abort();
-      if (query === null) return draw({ features: [], unplaced: 0 });
+      if (query === null) return draw({ features: [], unplaced: 0, count: 0, view: "points" });
+      if (fitted && covered && covered.query === query && covered.bounds.contains(map.getBounds())) {
+        form.dataset.state = "ready";
+        return;
+      }
+      var asked = fitted ? map.getBounds().pad(PADDING) : null;
+      var url = form.dataset.geojsonUrl + "?" + (query ? query + "&" : "");
+      if (asked) url += "bbox=" + bbox(asked) + "&zoom=" + map.getZoom();
       request = new AbortController();
       form.dataset.state = "loading";
-      getJSON(form.dataset.geojsonUrl + "?" + query, "application/geo+json", request.signal)
-        .then(draw)
+      getJSON(url, "application/geo+json", request.signal)
+        .then(function (data) {
+          covered = data.view === "points" && asked ? { query: query, bounds: asked } : null;
+          draw(data);
+          if (!fitted) fitOnce(data);
+        })
         .catch(function (error) {
           if (error.name === "AbortError") return;
           form.dataset.state = "error";
@@ -46,12 +93,26 @@
         });
     }
 
+    // Without a view in the address, the first answer (of the whole world) places the map
+    // on its events; from then on every pan and zoom asks for its own viewport.
+    function fitOnce(data) {
+      fitted = true;
+      if (data.bounds) {
+        map.fitBounds(data.bounds, { maxZoom: FIT_MAX_ZOOM, padding: [30, 30], animate: false });
+      }
+      remember(filterQuery(form, kinds) || "");
+      if (data.view === "clusters" || !data.bounds) load();
+      else covered = { query: filterQuery(form, kinds), bounds: L.latLngBounds([[-90, -180], [90, 180]]) };
+    }
+
     function draw(data) {
       focus.clearLayers();
       halos.clearLayers();
+      cells.clearLayers();
       ordinary = [];
       var drawnHalos = {};
       data.features.forEach(function (feature) {
+        if (feature.properties.cluster) return cells.addLayer(cellMarker(feature, map));
         var marker = eventMarker(feature, kinds, form.dataset.detailsUrl);
         if (feature.properties.highlighted) focus.addLayer(marker);
         else ordinary.push(marker);
@@ -65,15 +126,10 @@
         }
       });
       showLayers();
-      // After every load: the view follows the filters to the events they leave.
-      if (data.features.length) {
-        map.fitBounds(L.featureGroup(focus.getLayers().concat(ordinary)).getBounds(), {
-          maxZoom: FIT_MAX_ZOOM, padding: [30, 30],
-        });
-      }
       status.textContent = describe(data);
       form.dataset.state = "ready";
-      form.dataset.count = String(data.features.length);
+      form.dataset.view = data.view;
+      form.dataset.count = String(data.count);
     }
 
     // A marker lives in one group at a time: the clusters, or the plain group when the
@@ -103,10 +159,39 @@
       clearTimeout(timer);
       timer = setTimeout(load, SLIDER_DELAY_MS);
     });
+    map.on("moveend", function () {
+      if (!fitted) return;
+      remember(filterQuery(form, kinds) || "");
+      clearTimeout(moveTimer);
+      moveTimer = setTimeout(load, MOVE_DELAY_MS);
+    });
     foldable(form, map);
     slider.restore();
     load();
   };
+
+  // A cluster of the server: its count in a circle sized by it; a click zooms in on it.
+  function cellMarker(feature, map) {
+    var count = feature.properties.count;
+    var size = count < 100 ? 34 : count < 10000 ? 42 : 50;
+    var coordinates = feature.geometry.coordinates;
+    var label = count.toLocaleString("en") + (count === 1 ? " event" : " events") +
+      (feature.properties.focus ? ", " + feature.properties.focus + " focus" : "") + ": zoom in";
+    var marker = L.marker([coordinates[1], coordinates[0]], {
+      icon: L.divIcon({
+        className: "fb-cluster" + (feature.properties.focus ? " has-focus" : ""),
+        html: "<span>" + count.toLocaleString("en") + "</span>",
+        iconSize: [size, size],
+      }),
+      title: label,
+      alt: label,
+      keyboard: true,
+    });
+    marker.on("click", function () {
+      map.setView(marker.getLatLng(), Math.min(map.getZoom() + 2, map.getMaxZoom()));
+    });
+    return marker;
+  }
 
   // On a phone the filters fold away behind a button, leaving the screen to the map.
   function foldable(form, map) {
@@ -206,8 +291,11 @@
   }
 
   function describe(data) {
-    var count = data.features.length;
-    var text = count === 1 ? "1 event on the map." : count + " events on the map.";
+    var count = data.count;
+    var text = count === 1 ? "1 event on the map." : count.toLocaleString("en") + " events on the map.";
+    if (data.view === "clusters") {
+      text = count.toLocaleString("en") + " events in view, grouped by area: zoom in to see each one.";
+    }
     if (data.unplaced) {
       text += " " + data.unplaced + (data.unplaced === 1 ? " more has" : " more have") +
         " no place and cannot be shown.";
