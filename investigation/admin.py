@@ -9,11 +9,10 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
-from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404, QueryDict
 from django.template.loader import select_template
 from django.urls import reverse
@@ -354,17 +353,7 @@ def with_version_fields(adminform):
 def reaches_encrypted_field(model, lookup):
     """Whether a list lookup ("real_name__regex", "sources__contact") touches an encrypted
     column (sources.fields.EncryptedTextField), directly or through relations."""
-    for part in lookup.split(LOOKUP_SEP):
-        try:
-            field = model._meta.get_field(part)
-        except FieldDoesNotExist:
-            return False
-        if getattr(field, "encrypted", False):
-            return True
-        if not field.is_relation:
-            return False
-        model = field.related_model
-    return False
+    return search.reads_encrypted_field(model, lookup, unknown=False)
 
 
 class ReadOnlyAdminMixin:

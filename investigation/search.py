@@ -103,14 +103,15 @@ def dependents_register(model, rows):
     DEPENDENTS.setdefault(model._meta.label_lower, []).append(rows)
 
 
-def reads_encrypted_field(model, path):
+def reads_encrypted_field(model, path, *, unknown=True):
     """Whether a path of fields ("sources__real_name") ends in or passes an encrypted column
-    (sources.fields.EncryptedTextField). An unknown field counts as encrypted: refused."""
+    (sources.fields.EncryptedTextField). A part that names no field answers `unknown`: the
+    registry refuses it; an admin lookup ends in one ("real_name__regex")."""
     for part in path.split(LOOKUP_SEP):
         try:
             field = model._meta.get_field(part)
         except FieldDoesNotExist:
-            return True
+            return unknown
         if getattr(field, "encrypted", False):
             return True
         if not field.is_relation:
