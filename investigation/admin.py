@@ -79,7 +79,9 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self):
-        rows = self.object_list.values("pk")  # without the list's annotations
+        # Without the list's annotations, and without its order: sorting every match only to
+        # count the first CAP + 1 is most of a common word's search at 1,000,000 rows.
+        rows = self.object_list.values("pk").order_by()
         return rows[: self.CAP + 1].count()
 
     @property
