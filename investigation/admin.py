@@ -338,7 +338,7 @@ class ScopedAdmin(ScopedFieldsMixin, SimpleHistoryAdmin):
         ids = search.object_ids(
             model=self.model, text=search_term, user=request.user, prefix=typing
         )
-        return queryset.filter(pk__in=ids), False
+        return queryset.filter(pk__in=search.ids_at_hand(ids)), False
 
 
 def with_version_fields(adminform):

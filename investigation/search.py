@@ -21,6 +21,7 @@ from investigation.text import fold, is_arabic, normalize
 BATCH = 1000  # rows read, and entries written, at a time
 PER_KIND = 10  # results shown of each kind of record, all kinds together
 PER_PAGE = 50  # results shown of one kind, when the search asks for that kind only
+AT_HAND = 2000  # a list's search matches handed over as a list of ids, at most
 TITLE_LENGTH = SearchEntry._meta.get_field("title").max_length
 WORD = re.compile(r"[^\W_]+")
 ARTICLE = "ال"  # Arabic's article, joined to the word: الحويجة is also found as حويجة
@@ -368,6 +369,15 @@ def object_ids(*, model, text, user, prefix=False):
     if query.empty:
         return entries.none().values("object_id")
     return fulltext.matching(entries, query).values("object_id")
+
+
+def ids_at_hand(ids):
+    """`ids` (object_ids' subquery) as a list when the words are rare (at most AT_HAND rows):
+    a list lets the database fetch those rows by key and sort a few, where a subquery lets
+    it walk the list's ordering index through every row, checking each against the index.
+    Common words keep the subquery, for which that walk is the fast way. One query."""
+    found = list(ids.values_list("object_id", flat=True)[: AT_HAND + 1])
+    return found if len(found) <= AT_HAND else ids
 
 
 @dataclasses.dataclass

@@ -569,3 +569,31 @@ def test_the_development_servers_request_lines_leave_the_query_string_out():
         logger.removeHandler(handler)
 
     assert lines == ['"GET /search/ HTTP/1.1" 200 512']
+
+
+def test_a_lists_rare_words_are_handed_over_as_ids_and_common_ones_as_a_subquery(
+    reporter_client, investigation, monkeypatch
+):
+    for number in range(3):
+        make_event(investigation, title=f"Convoy stopped {number}")
+    make_event(investigation, title="Checkpoint moved")
+    search.index_sweep()
+    monkeypatch.setattr(search, "AT_HAND", 2)
+
+    with CaptureQueriesContext(connection) as rare:
+        assert [row.title for row in listed(reporter_client, EVENTS, "checkpoint")] == [
+            "Checkpoint moved"
+        ]
+    with CaptureQueriesContext(connection) as common:
+        assert len(listed(reporter_client, EVENTS, "convoy")) == 3  # more than AT_HAND
+
+    def event_queries(queries):
+        return [q["sql"] for q in queries if q["sql"].startswith('SELECT "events_event"."id"')]
+
+    # The rare word's rows come by their ids; the common word's through the index's subquery.
+    assert event_queries(rare)
+    assert not any("investigation_searchentry" in sql for sql in event_queries(rare))
+    assert any("investigation_searchentry" in sql for sql in event_queries(common))
+
+
+EVENTS = "/admin/events/event/"
