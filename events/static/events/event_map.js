@@ -159,6 +159,11 @@
       clearTimeout(timer);
       timer = setTimeout(load, SLIDER_DELAY_MS);
     });
+    // While the map moves, and until the answer for where it stops is drawn, the form says
+    // so: "ready" means what is drawn is the view's.
+    map.on("movestart", function () {
+      if (fitted) form.dataset.state = "moving";
+    });
     map.on("moveend", function () {
       if (!fitted) return;
       remember(filterQuery(form, kinds) || "");

@@ -63,7 +63,9 @@
     nameAutocompletes(document);
   }
 
-  // Django starts the autocompletes when the page is ready (jQuery), and again for a new row.
+  // Django starts the autocompletes when jQuery says the page is ready, which jQuery 3 tells
+  // its handlers a turn later, sometimes after "load": name them at both, and for a new row.
   window.addEventListener("load", nameAll);
+  if (window.django && window.django.jQuery) window.django.jQuery(function () { setTimeout(nameAll, 0); });
   document.addEventListener("formset:added", function () { setTimeout(nameAll, 0); });
 })();
