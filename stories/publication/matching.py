@@ -11,8 +11,7 @@ from itertools import accumulate, repeat
 import phonenumbers
 from rapidfuzz.distance import Levenshtein
 
-from .given_names import COMMON_GIVEN_NAMES, NAME_PARTICLES
-from .normalize import (
+from investigation.text import (
     NAME_WORD,
     fold,
     is_arabic,
@@ -23,6 +22,8 @@ from .normalize import (
     shapes_agree,
     skeleton,
 )
+
+from .given_names import COMMON_GIVEN_NAMES, NAME_PARTICLES
 
 KINDS = ("name", "name part", "phone", "email", "handle", "link")
 DEFAULT_NEAR_M = 1000.0

@@ -138,3 +138,19 @@ def test_the_acled_import_form_chooses_the_only_investigation_one_imports_into(
     assert response.status_code == 200
     selected = f'<option value="{investigation.pk}" selected>'
     assert (selected in response.content.decode()) is chosen
+
+
+def test_a_title_typed_as_markup_stays_text_in_its_right_to_left_aware_cell(
+    client, cast, investigation
+):
+    # dir_auto marks the cell safe after adding its attribute: what was typed must reach it
+    # escaped, as Django's list wrote it.
+    place = make_location(investigation, name="<b>Hawija</b>")
+    make_event(investigation, title="<script>alert(1)</script>", location=place)
+    client.force_login(cast["reporter"])
+    response = client.get(EVENTS)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<td dir="auto" class="field-place">&lt;b&gt;Hawija&lt;/b&gt;</td>' in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)</script>" not in page

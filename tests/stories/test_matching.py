@@ -3,6 +3,7 @@ ordinary Iraqi reporting is not. Pure functions, no database."""
 
 import pytest
 
+from investigation.text import name_key, normalize
 from stories.publication.matching import (
     Finding,
     IdentifierIndex,
@@ -10,7 +11,6 @@ from stories.publication.matching import (
     coordinates_near,
     distance_m,
 )
-from stories.publication.normalize import name_key, normalize
 
 LATIN = "source-latin"
 ARABIC = "source-arabic"
