@@ -93,10 +93,17 @@ def matching(entries, query):
     return backend(entries).matching(entries, query)
 
 
-def ranked(entries, query, *, first, count):
-    """[(entry id, kind, how many of that kind match)]: of each kind, the matching entries
-    first+1 to first+count by relevance. One query."""
-    return backend(entries).ranked(entries, query, first=first, count=count)
+def ranked(entries, query, *, kinds, first, count, pool):
+    """[(entry id, kind, how many of that kind are ranked)]: of each of `kinds`, the newest
+    `pool` matching entries are ranked by relevance and first+1 to first+count returned. When
+    more than `pool` match, the count says pool + 1: the page says "more than". One query.
+
+    Why a pool: ranking every match of a common word (half a million at a million events)
+    costs seconds and shows nobody more than the first pages; the newest `pool` are found by
+    the index in a few milliseconds whatever the size."""
+    if not kinds:
+        return []
+    return backend(entries).ranked(entries, query, kinds=kinds, first=first, count=count, pool=pool)
 
 
 def shown(ids, query):
@@ -158,17 +165,39 @@ class PostgreSQL:
         return entries.filter(vector=cls.tsquery(query))
 
     @classmethod
-    def ranked(cls, entries, query, *, first, count):
+    def ranked(cls, entries, query, *, kinds, first, count, pool):
         tsquery = cls.tsquery(query)
-        rank = SearchRank(F("vector"), tsquery)
-        rows = entries.filter(vector=tsquery).annotate(
-            place=Window(
-                RowNumber(), partition_by=[F("kind")], order_by=[rank.desc(), F("pk").desc()]
-            ),
-            found=Window(Count("pk"), partition_by=[F("kind")]),
+        # The newest pool + 1 of each kind, each found by the index on its own (a LIMIT per
+        # kind: a rare kind is not looked for among a common kind's matches).
+        matched = entries.filter(vector=tsquery).order_by("-pk").values("pk")
+        newest = [matched.filter(kind=kind)[: pool + 1] for kind in kinds]
+        pooled = newest[0].union(*newest[1:], all=True) if len(newest) > 1 else newest[0]
+        scored = (
+            SearchEntry.objects.using(entries.db)
+            .filter(pk__in=pooled)
+            .annotate(
+                rank=SearchRank(F("vector"), tsquery),
+                age=Window(RowNumber(), partition_by=[F("kind")], order_by=F("pk").desc()),
+                pooled=Window(Count("pk"), partition_by=[F("kind")]),
+            )
+            .values("rank", "age", "pooled", entry=F("pk"), of_kind=F("kind"))
         )
-        rows = rows.filter(place__gt=first, place__lte=first + count)
-        return list(rows.order_by("kind", "place").values_list("pk", "kind", "found"))
+        try:
+            scored_sql, params = scored.query.sql_with_params()
+        except EmptyResultSet:
+            return []
+        # Only the compiled, parameterised queryset is interpolated.
+        sql = f"""
+            SELECT entry, of_kind, pooled FROM (
+                SELECT entry, of_kind, pooled, ROW_NUMBER() OVER (
+                    PARTITION BY of_kind ORDER BY rank DESC, entry DESC
+                ) AS place
+                FROM ({scored_sql}) scored WHERE age <= %s
+            ) ranked WHERE place > %s AND place <= %s ORDER BY of_kind, place
+        """  # noqa: S608
+        with connections[entries.db].cursor() as cursor:
+            cursor.execute(sql, [*params, pool, first, first + count])
+            return [tuple(row) for row in cursor.fetchall()]
 
     @classmethod
     def shown(cls, entries, ids, query):
@@ -221,9 +250,9 @@ class SQLite:
         return entries.filter(pk__in=matched)
 
     @classmethod
-    def ranked(cls, entries, query, *, first, count):
+    def ranked(cls, entries, query, *, kinds, first, count, pool):
         try:
-            allowed, params = entries.values("pk").query.sql_with_params()
+            allowed, params = entries.filter(kind__in=kinds).values("pk").query.sql_with_params()
         except EmptyResultSet:
             return []
         # Only the compiled, parameterised queryset and fixed names are interpolated.
@@ -231,18 +260,25 @@ class SQLite:
             WITH matched AS (
                 SELECT rowid AS id, bm25({cls.TABLE}, {cls.WEIGHTS}) AS rank
                 FROM {cls.TABLE} WHERE {cls.TABLE} MATCH %s
-            ), ranked AS (
-                SELECT e.id, e.kind,
-                    ROW_NUMBER() OVER (PARTITION BY e.kind ORDER BY m.rank, e.id DESC) AS place,
-                    COUNT(*) OVER (PARTITION BY e.kind) AS found
+            ), newest AS (
+                SELECT e.id, e.kind, m.rank,
+                    ROW_NUMBER() OVER (PARTITION BY e.kind ORDER BY e.id DESC) AS age
                 FROM matched m JOIN investigation_searchentry e ON e.id = m.id
                 WHERE e.id IN ({allowed})
+            ), pooled AS (
+                SELECT *, COUNT(*) OVER (PARTITION BY kind) AS found
+                FROM newest WHERE age <= %s
+            ), ranked AS (
+                SELECT id, kind, found,
+                    ROW_NUMBER() OVER (PARTITION BY kind ORDER BY rank, id DESC) AS place
+                FROM pooled WHERE age <= %s
             )
             SELECT id, kind, found FROM ranked WHERE place > %s AND place <= %s
             ORDER BY kind, place
         """  # noqa: S608
+        arguments = [cls.fts_query(query), *params, pool + 1, pool, first, first + count]
         with connections[entries.db].cursor() as cursor:
-            cursor.execute(sql, [cls.fts_query(query), *params, first, first + count])
+            cursor.execute(sql, arguments)
             return [tuple(row) for row in cursor.fetchall()]
 
     @classmethod

@@ -22,6 +22,7 @@ BATCH = 1000  # rows read, and entries written, at a time
 PER_KIND = 10  # results shown of each kind of record, all kinds together
 PER_PAGE = 50  # results shown of one kind, when the search asks for that kind only
 AT_HAND = 2000  # a list's search matches handed over as a list of ids, at most
+POOL = 1000  # matches of one kind ranked, at most: the newest (see fulltext.ranked)
 TITLE_LENGTH = SearchEntry._meta.get_field("title").max_length
 WORD = re.compile(r"[^\W_]+")
 ARTICLE = "ال"  # Arabic's article, joined to the word: الحويجة is also found as حويجة
@@ -392,13 +393,22 @@ class Hit:
 class Group:
     kind: str
     label: str
-    found: int  # how many of this kind matched
+    found: int  # how many of this kind matched, up to POOL + 1 (then: "more than POOL")
     hits: list
     first: int = 0  # how many of this kind came before these hits (pages of one kind)
 
     @property
+    def capped(self):
+        """More matched than were ranked: the hits are the best of the newest POOL."""
+        return self.found > POOL
+
+    @property
+    def ranked(self):
+        return min(self.found, POOL)
+
+    @property
     def more(self):
-        return self.first + len(self.hits) < self.found
+        return self.first + len(self.hits) < self.ranked
 
 
 @dataclasses.dataclass
@@ -414,21 +424,24 @@ class Results:
 
 def results(*, user, text, investigation=None, kind="", start=None, end=None, page=1):
     """What `text` finds for `user`, grouped by kind of record, the best first in each group:
-    PER_KIND of each kind, or page `page` of PER_PAGE when one `kind` is asked for. Filters:
-    one of the user's investigations (an id), a kind, and dates (entries of any precision
-    whose period overlaps start..end). Two queries, however many rows there are (and two
-    more per word when nothing matched as typed)."""
+    PER_KIND of each kind, or page `page` of PER_PAGE when one `kind` is asked for; of a kind
+    with more than POOL matches, the best of the newest POOL. Filters: one of the user's
+    investigations (an id), a kind, and dates (entries of any precision whose period overlaps
+    start..end). Two queries, however many rows there are (and two more per word when nothing
+    matched as typed)."""
     query = fulltext.query_parse(text)
     if query.empty:
         return Results([], query)
     entries = filtered(scope(user), investigation=investigation, kind=kind, start=start, end=end)
     shown = PER_PAGE if kind else PER_KIND
     first = (page - 1) * shown if kind else 0
-    ranked = fulltext.ranked(entries, query, first=first, count=shown)
+    kinds = [kind] if kind else list(dict.fromkeys(s.kind for s in ordered()))
+    arguments = {"kinds": kinds, "first": first, "count": shown, "pool": POOL}
+    ranked = fulltext.ranked(entries, query, **arguments)
     if ranked or page > 1:
         return Results(groups_made(ranked, query, first), query)
     widened, changed = fulltext.query_widened(entries, query)
-    ranked = fulltext.ranked(entries, widened, first=first, count=shown) if changed else []
+    ranked = fulltext.ranked(entries, widened, **arguments) if changed else []
     return Results(groups_made(ranked, widened, first), widened, widened=bool(ranked))
 
 

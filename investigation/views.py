@@ -60,6 +60,7 @@ def search_page(request):
         form=form,
         found=found,
         per_page=search.PER_PAGE,
+        pool=f"{search.POOL:,}",
     )
 
 

@@ -118,6 +118,37 @@ def test_a_word_in_the_title_ranks_above_the_same_word_in_the_text(reporter_clie
     ]
 
 
+def test_a_common_word_ranks_the_newest_matches_and_says_more_were_found(
+    reporter_client, investigation, monkeypatch
+):
+    make_event(investigation, title="Convoy at the bridge", description="The oldest convoy.")
+    make_event(investigation, title="Shepherds see a convoy", description="")
+    make_event(investigation, title="Convoy turns back", description="A convoy, a convoy.")
+    make_event(investigation, title="Market reopens", description="")
+    search.index_rebuild()
+
+    # A control: with room for all three, all are ranked and counted.
+    monkeypatch.setattr(search, "POOL", 10)
+    response = reporter_client.get("/search/", {"q": "convoy", "kind": "event"})
+    (group,) = response.context["found"].groups
+    assert (group.found, group.capped) == (3, False)
+    assert "3 found" in response.content.decode()
+    assert len(group.hits) == 3
+
+    monkeypatch.setattr(search, "POOL", 2)
+    response = reporter_client.get("/search/", {"q": "convoy", "kind": "event"})
+    (group,) = response.context["found"].groups
+    page = response.content.decode()
+    assert group.capped and not group.more
+    assert sorted(hit.title for hit in group.hits) == [
+        "Convoy turns back",
+        "Shepherds see a convoy",
+    ]  # the newest two, the oldest left out of the ranking
+    assert "more than 2 found" in page
+    assert "add a word, a date range or an investigation" in page
+    assert titles(reporter_client, "convoy oldest") == ["Convoy at the bridge"]  # a word more
+
+
 def test_results_are_grouped_by_kind_with_the_record_date_at_its_precision_and_a_link(
     reporter_client, investigation, cast, hawija
 ):
