@@ -1,6 +1,5 @@
 """Time the map's viewport answers (/map/events.geojson with bbox and zoom) and the timeline
-against the events admin list, at a million events of one investigation, and weigh them
-gzipped.
+against the events admin list, as one investigation grows to a million events, and weigh them.
 
 Not a test: timings depend on the machine. It WRITES to the database it is given (the rows
 stay, as bench.admin_lists's do): run it through `make bench` or `scripts/bench --only map`
@@ -21,6 +20,10 @@ from bench.timing import Figure, milliseconds, round_robin_seconds
 from investigation.models import Membership, Role
 
 EVENTS = 1_000_000
+# The sizes on the way up to EVENTS at which every page is timed too: where a page stops
+# meeting its target.
+STEPS = (100_000, 250_000, 500_000)
+YEAR = 20_000  # events in a year of bench.load's investigation
 RATIO_TARGET = 2  # each page's time over the events admin list's, at most
 GZIPPED_TARGET = 200_000  # bytes of a viewport's answer, at most
 # Hawija district at zoom 11 (a laptop's window), and the whole of Iraq at zoom 6.
@@ -35,18 +38,27 @@ PAGES = {
 }
 
 
-def measure(*, runs, stdout, events=EVENTS):
+def measure(*, runs, stdout, events=EVENTS, steps=STEPS):
+    """Fill one investigation to each of `steps` and then `events` events, timing every page
+    at each size (the rows of a size are added to the last: bench.load, no sources)."""
     if connection.vendor != "postgresql":
         raise CommandError("Run this on a scratch PostgreSQL database (see `make bench`).")
-    stdout.write(f"Creating {events:,} events (bench.load, {events / 20_000:g} years) ...")
-    started = time.perf_counter()
-    investigation = load_generate(
-        scale=events / 20_000, counts={"sources": 0, "interviews": 0, "follow_ups": 0}
-    )
-    vacuum_analyze()
-    stdout.write(f"  {time.perf_counter() - started:.0f} s")
-    editor = Membership.objects.filter(investigation=investigation, role=Role.EDITOR).first()
-    return pages_figures(editor.user, runs, events)
+    investigation, figures, size = None, [], 0
+    for target in [*(step for step in steps if step < events), events]:
+        added = target - size
+        stdout.write(f"Adding {added:,} events (bench.load, {added / YEAR:g} years) ...")
+        started = time.perf_counter()
+        investigation = load_generate(
+            scale=added / YEAR,
+            investigation=investigation,
+            counts={"sources": 0, "interviews": 0, "follow_ups": 0, "events": added},
+        )
+        vacuum_analyze()
+        stdout.write(f"  {time.perf_counter() - started:.0f} s; timing at {target:,} events ...")
+        editor = Membership.objects.filter(investigation=investigation, role=Role.EDITOR).first()
+        figures += pages_figures(editor.user, runs, target)
+        size = target
+    return figures
 
 
 def vacuum_analyze():

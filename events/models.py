@@ -3,7 +3,6 @@ there on each side, and what the map and the export read of them."""
 
 import calendar
 import datetime
-import json
 
 from concurrency.fields import AutoIncVersionField
 from django.conf import settings
@@ -287,7 +286,7 @@ class Actor(models.Model):
         return self.name
 
 
-# What the map draws of an event, in the order EventQuerySet.geojson() reads it: its point,
+# What the map draws of an event, in the order EventQuerySet.points() reads it: its point,
 # kind, date and focus. The popup asks for the rest on click (Event.map_details), so that
 # 50,000 events stay a small download.
 GEOJSON_COLUMNS = (
@@ -428,20 +427,6 @@ class EventQuerySet(ScopedQuerySet):
         that gets `limit` of them knows there may be more."""
         rows = self.filter(location__isnull=False).order_by().values_list(*GEOJSON_COLUMNS)
         return point_features(rows if limit is None else rows[:limit])
-
-    def geojson(self):
-        """These events as a GeoJSON FeatureCollection for the map, encoded (UTF-8 bytes):
-        every placed event as .points() gives it, in one query whatever their number. Events
-        without a place are not features; the collection counts them in "unplaced" (a
-        foreign member)."""
-        rows = list(self.order_by().values_list(*GEOJSON_COLUMNS))
-        placed = [row for row in rows if row[-1] is not None]
-        collection = {
-            "type": "FeatureCollection",
-            "features": point_features(placed),
-            "unplaced": len(rows) - len(placed),
-        }
-        return json.dumps(collection, separators=(",", ":"), ensure_ascii=False).encode()
 
     def marked_publishable(self):
         """Events an editor ticked "publishable". What goes out is narrower: see

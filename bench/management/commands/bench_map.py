@@ -8,9 +8,10 @@ from bench.timing import figure_line
 
 class Command(BaseCommand):
     help = (
-        "On a scratch PostgreSQL database: create N events (default 1,000,000), then time the "
-        "map's district and country viewports and the timeline against the events admin list, "
-        "and weigh the viewports gzipped. Writes data: use `make bench --only map`."
+        "On a scratch PostgreSQL database: grow one investigation to 100,000, 250,000, 500,000 "
+        "and N events (default 1,000,000), timing at each size the map's district and country "
+        "viewports and the timeline against the events admin list, and weighing the viewports "
+        "gzipped. Writes data: use `make bench --only map`."
     )
 
     def add_arguments(self, parser):
